@@ -1,0 +1,104 @@
+/**
+ * Runtime configuration of every app process, as one zod schema parsed once at boot from the
+ * environment. `loadConfig(env)` takes the environment as an argument so tests can pass theirs.
+ * A missing or malformed value fails loudly with every problem listed.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const num = (def: number) => z.coerce.number().finite().default(def);
+const int = (def: number) => z.coerce.number().int().default(def);
+
+export const configSchema = z.object({
+  // --- data tier (checklist: MongoDB, NSQ) ---
+  MONGODB_URI: z.string().startsWith('mongodb', 'must be a mongodb:// or mongodb+srv:// URI').default('mongodb://127.0.0.1:27017'),
+  MONGODB_DB: z.string().min(1).default('enrichment'),
+  NSQD_TCP_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'host:port').default('127.0.0.1:4150'),
+  NSQD_HTTP_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'host:port').default('127.0.0.1:4151'),
+  /** Comma-separated nsqlookupd HTTP addresses. When set, readers discover nsqd through them. */
+  NSQLOOKUPD_HTTP_ADDRESSES: z.string().default(''),
+  NSQ_TOPIC: z.string().default('enrichment'),
+  NSQ_DEAD_LETTER_TOPIC: z.string().default('enrichment_dead'),
+  NSQ_CHANNEL: z.string().default('enrichment-worker'),
+
+  // --- worker ---
+  WORKER_MAX_IN_FLIGHT: int(8).pipe(z.number().min(1).max(1000)),
+  WORKER_MAX_ATTEMPTS: int(5).pipe(z.number().min(1).max(100)),
+  /** Base of the exponential requeue backoff, in milliseconds. */
+  WORKER_BACKOFF_BASE_MS: int(1000),
+  WORKER_BACKOFF_MAX_MS: int(60_000),
+  /** How long a worker's claim on a job lasts before another delivery may take it over. */
+  WORKER_LEASE_SECONDS: int(300),
+  WORKER_SHUTDOWN_TIMEOUT_SECONDS: int(60),
+  WORKER_METRICS_PORT: int(9464),
+  /** Period of the outbox sweep that republishes failed and stuck jobs. */
+  OUTBOX_SWEEP_SECONDS: num(5),
+  /** A queued or processing job untouched for this long is republished. */
+  OUTBOX_STUCK_AFTER_SECONDS: int(600),
+
+  // --- ingest ---
+  INGEST_MAX_TEXT_BYTES: int(256 * 1024),
+
+  // --- agents (MCP servers) ---
+  /** Host the agent MCP servers bind to. Loopback unless deployed. */
+  AGENT_HOST: z.string().default('127.0.0.1'),
+  /** Base port; agent i (in AGENT_NAMES order) listens on base + i. */
+  AGENT_BASE_PORT: int(5101),
+  /** Comma-separated `name=url` overrides of agent MCP endpoints, e.g. `metadata=http://metadata:5102/mcp`. */
+  AGENT_URLS: z.string().default(''),
+  AGENT_CALL_TIMEOUT_SECONDS: num(120),
+  /** Shared HS256 secret for agent JWTs (checklist: "MCP JWT secret generated (non-default)"). */
+  MCP_JWT_SECRET: z.string().min(32, 'MCP_JWT_SECRET must be at least 32 characters').optional(),
+  MCP_JWT_ISSUER: z.string().default('enrichment-worker'),
+
+  // --- models ---
+  /** When set, phase 1 runs on Ollama at this URL. Unset: the offline provider only. */
+  OLLAMA_HOST: z.string().url().optional(),
+  OLLAMA_PHASE1_MODEL: z.string().default('llama3.2'),
+  OLLAMA_STRUCTURE_MODEL: z.string().default('mixtral'),
+  OLLAMA_TIMEOUT_SECONDS: num(120),
+  /** When set, phase 2 escalates remaining fields to Claude. */
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  ANTHROPIC_MODEL: z.string().default('claude-haiku-4-5'),
+  ANTHROPIC_TIMEOUT_SECONDS: num(60),
+  /** USD per GPU-hour, used to price local model calls. */
+  GPU_HOUR_USD: num(1.2),
+
+  // --- scoring and approval ---
+  AUTO_APPROVE_MIN_COMPLETENESS: num(0.95).pipe(z.number().min(0).max(1)),
+  AUTO_APPROVE_MIN_FIELD_CONFIDENCE: num(0.7).pipe(z.number().min(0).max(1)),
+  /** Fields below this confidence after phase 0/1 are escalated. */
+  ESCALATE_BELOW_CONFIDENCE: num(0.7).pipe(z.number().min(0).max(1)),
+  /** Per-document model budget in USD (checklist: "cost per document ≤$0.50"). */
+  DOCUMENT_BUDGET_USD: num(0.5).pipe(z.number().min(0)),
+
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ENABLE_PHASE_ESCALATION: bool.default(true),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws {@link ConfigError} listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/** nsqlookupd addresses as a list. */
+export function lookupdAddresses(config: AppConfig): string[] {
+  return config.NSQLOOKUPD_HTTP_ADDRESSES.split(',').map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,73 @@
+/**
+ * The input document shape accepted by `enrich submit` (the corpus JSON shape):
+ *
+ * ```json
+ * { "id": "X00016469669", "ocr_lines": ["TAN CHAY YEE", "..."],
+ *   "source": "optional provenance",
+ *   "ground_truth": { "company": "...", "date": "...", "address": "...", "total": "31.00" },
+ *   "key_values": [{ "question": "TO:", "answer": "George Baroody" }] }
+ * ```
+ *
+ * `ground_truth` and `key_values` are optional and only used to measure accuracy.
+ */
+import { z } from 'zod';
+
+export const inputDocumentSchema = z.object({
+  id: z
+    .string()
+    .trim()
+    .min(1, 'id must be a non-empty string')
+    .max(200, 'id is longer than 200 characters')
+    .regex(/^[A-Za-z0-9._:-]+$/, 'id may contain only letters, digits and . _ : -'),
+  source: z.string().optional(),
+  ocr_lines: z.array(z.string()).min(1, 'ocr_lines is empty'),
+  ground_truth: z.record(z.string(), z.string()).optional(),
+  key_values: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
+});
+export type InputDocument = z.infer<typeof inputDocumentSchema>;
+
+export interface InputLimits {
+  /** Maximum total OCR text size in bytes (UTF-8). */
+  maxTextBytes: number;
+}
+
+export type ParseResult =
+  | { ok: true; document: InputDocument }
+  | { ok: false; reason: string; documentId?: string };
+
+/**
+ * Parses one raw file's bytes into a document, or the reason it is rejected: invalid UTF-8,
+ * malformed JSON, a shape error, no text, or text over `maxTextBytes`.
+ */
+export function parseInputDocument(raw: Uint8Array, limits: InputLimits): ParseResult {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    return { ok: false, reason: 'invalid UTF-8' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, reason: `malformed JSON: ${(err as Error).message}` };
+  }
+  const documentId =
+    typeof json === 'object' && json !== null && typeof (json as { id?: unknown }).id === 'string'
+      ? (json as { id: string }).id
+      : undefined;
+  const parsed = inputDocumentSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, reason: `invalid document: ${issue.path.join('.') || '(root)'}: ${issue.message}`, documentId };
+  }
+  const doc = parsed.data;
+  if (doc.ocr_lines.every((l) => l.trim() === '')) {
+    return { ok: false, reason: 'no text: every ocr_lines entry is blank', documentId: doc.id };
+  }
+  const bytes = Buffer.byteLength(doc.ocr_lines.join('\n'), 'utf8');
+  if (bytes > limits.maxTextBytes) {
+    return { ok: false, reason: `text is ${bytes} bytes, over the limit of ${limits.maxTextBytes}`, documentId: doc.id };
+  }
+  return { ok: true, document: doc };
+}
