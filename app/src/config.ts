@@ -46,6 +46,8 @@ export const configSchema = z.object({
   AGENT_HOST: z.string().default('127.0.0.1'),
   /** Base port; agent i (in AGENT_NAMES order) listens on base + i. */
   AGENT_BASE_PORT: int(5101),
+  /** Port of `enrich agent <name>` when set; otherwise AGENT_BASE_PORT + the agent's index. */
+  AGENT_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Comma-separated `name=url` overrides of agent MCP endpoints, e.g. `metadata=http://metadata:5102/mcp`. */
   AGENT_URLS: z.string().default(''),
   AGENT_CALL_TIMEOUT_SECONDS: num(120),

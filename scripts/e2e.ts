@@ -1,0 +1,282 @@
+/**
+ * The end-to-end run (`./run-e2e-test.sh`, `npm run e2e`; checklist "Run E2E test").
+ *
+ * Starts real nsqlookupd, nsqd and FerretDB, the five agent MCP servers and N EnrichmentWorkers
+ * as separate processes, submits a corpus, shows progress until every job is terminal, then
+ * writes a JSON report (reports/e2e-<time>.json and reports/latest.json) and prints a summary.
+ *
+ * Exit code: 0 when every accepted job reached a terminal state; 1 when a job was lost
+ * (not terminal at the deadline, or completed without an enriched document) or the run crashed.
+ *
+ * Models: offline rules unless OLLAMA_HOST (phase 1) and/or ANTHROPIC_API_KEY (phase 2) are set.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { AGENT_NAMES } from '../app/src/domain/fields.js';
+import { loadConfig, type AppConfig } from '../app/src/config.js';
+import { listDocumentFiles, submitFiles } from '../app/src/pipeline/ingest.js';
+import { ensureTopology, Publisher, topicStats } from '../app/src/queue/nsq.js';
+import { buildRunReport, type RunReport } from '../app/src/reporting/run-report.js';
+import { TERMINAL_JOB_STATUSES } from '../app/src/store/collections.js';
+import { Store } from '../app/src/store/store.js';
+import { ensureBinaries, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
+import { freePort } from './lib/ports.js';
+
+const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N] [--timeout-seconds S] [--report FILE]
+
+  --corpus DIR         folder of documents in the corpus JSON shape
+                       (default: ../shared/corpus/sroie when it exists, else samples/)
+  --limit N            submit only the first N documents (by file name)
+  --workers N          EnrichmentWorker processes (default 2; checklist: replicas >= 2)
+  --timeout-seconds S  give up waiting after S seconds (default: 300 + 10 per document)
+  --report FILE        also write the report here`;
+
+/** Pause between progress polls of ocr_jobs. */
+const POLL_MS = 500;
+/** How long a child process may take to answer /health. */
+const HEALTH_TIMEOUT_MS = 60_000;
+
+interface Args {
+  corpus: string;
+  limit?: number;
+  workers: number;
+  timeoutSeconds?: number;
+  report?: string;
+}
+
+function parseCli(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      corpus: { type: 'string' },
+      limit: { type: 'string' },
+      workers: { type: 'string', default: '2' },
+      'timeout-seconds': { type: 'string' },
+      report: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const positive = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${v}"`);
+    return n;
+  };
+  const shared = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'sroie');
+  const corpus = values.corpus ? path.resolve(values.corpus) : existsSync(shared) ? shared : path.join(REPO_ROOT, 'samples');
+  return {
+    corpus,
+    limit: positive('limit', values.limit),
+    workers: positive('workers', values.workers) ?? 2,
+    timeoutSeconds: positive('timeout-seconds', values['timeout-seconds']),
+    report: values.report,
+  };
+}
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  healthUrl: string;
+  exited: Promise<number | null>;
+}
+
+const TSX_LOADER = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+const CLI = path.join(REPO_ROOT, 'app', 'src', 'cli', 'enrich.ts');
+
+function spawnCli(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, healthUrl: string): Child {
+  const log = createWriteStream(path.join(logDir, `${name}.log`));
+  const proc = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.pipe(log);
+  proc.stderr!.pipe(log);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { name, proc, healthUrl, exited };
+}
+
+async function waitHealthy(child: Child): Promise<void> {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (child.proc.exitCode !== null) throw new Error(`${child.name} exited with code ${child.proc.exitCode} during start-up (see its log)`);
+    try {
+      const res = await fetch(child.healthUrl);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${child.name} not healthy after ${HEALTH_TIMEOUT_MS} ms: ${last}`);
+}
+
+async function stopChildren(children: Child[]): Promise<void> {
+  // Workers first, so they can finish in-flight calls to the agents.
+  const ordered = [...children.filter((c) => c.name.startsWith('worker')), ...children.filter((c) => !c.name.startsWith('worker'))];
+  for (const group of [ordered.filter((c) => c.name.startsWith('worker')), ordered.filter((c) => !c.name.startsWith('worker'))]) {
+    for (const c of group) if (c.proc.exitCode === null) c.proc.kill('SIGTERM');
+    await Promise.all(
+      group.map((c) =>
+        Promise.race([
+          c.exited,
+          new Promise((r) => setTimeout(r, 15_000)).then(() => {
+            if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+          }),
+        ]),
+      ),
+    );
+  }
+}
+
+function providerMode(config: AppConfig): { mode: string; models: Record<string, string> } {
+  const models: Record<string, string> = { offline: 'offline-rules-v1' };
+  const parts = ['offline'];
+  if (config.OLLAMA_HOST) {
+    parts.push('ollama');
+    models.phase1 = config.OLLAMA_PHASE1_MODEL;
+    models.structure = config.OLLAMA_STRUCTURE_MODEL;
+  }
+  if (config.ANTHROPIC_API_KEY) {
+    parts.push('anthropic');
+    models.escalation = config.ANTHROPIC_MODEL;
+  }
+  return { mode: parts.join('+'), models };
+}
+
+function printSummary(r: RunReport, reportPath: string): void {
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+  const d = r.documents;
+  const lines = [
+    '',
+    `E2E run on ${r.corpus} (provider mode: ${r.provider_mode})`,
+    `  documents        ${d.submitted} submitted, ${d.accepted} accepted, ${d.rejected} rejected, ${d.completed} completed, ${d.failed} failed, ${d.lost} lost`,
+    `  completeness     ${pct(r.average_completeness)} average   (target >= 95%)`,
+    `  auto-approval    ${pct(r.auto_approval_rate)}           (target >= 90%)`,
+    `  cost/document    mean $${r.cost_per_document_usd.mean.toFixed(6)}, p95 $${r.cost_per_document_usd.p95.toFixed(6)}   (target <= $0.50)`,
+    `  throughput       ${r.throughput_docs_per_hour === null ? 'n/a' : r.throughput_docs_per_hour.toFixed(0)} documents/hour   (target >= 50)`,
+    `  accuracy         ${Object.entries(r.accuracy).map(([f, a]) => `${f} ${a.correct}/${a.total} (${pct(a.rate)})`).join(', ') || 'no ground truth'}`,
+  ];
+  if (r.key_value_pairs.total > 0) lines.push(`  form pairs       ${r.key_value_pairs.matched}/${r.key_value_pairs.total} question/answer pairs found (${pct(r.key_value_pairs.rate)})`);
+  for (const rej of r.rejections) lines.push(`  rejected         ${rej.file}: ${rej.reason}`);
+  for (const f of r.failures) lines.push(`  failed           ${f.document_id}: ${f.reason}`);
+  for (const l of r.lost_jobs) lines.push(`  LOST             ${l.document_id} (${l.job_id}) still ${l.status}`);
+  lines.push(`  report           ${reportPath}`);
+  console.log(lines.join('\n'));
+}
+
+async function main(): Promise<number> {
+  const args = parseCli(process.argv.slice(2));
+  let files = await listDocumentFiles(args.corpus);
+  if (args.limit) files = files.slice(0, args.limit);
+  if (files.length === 0) throw new Error(`no .json documents in ${args.corpus}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const reportsDir = path.join(REPO_ROOT, 'reports');
+  const logDir = path.join(reportsDir, 'logs', stamp);
+  await mkdir(logDir, { recursive: true });
+  console.log(`corpus: ${args.corpus} (${files.length} documents); logs: ${path.relative(process.cwd(), logDir)}`);
+
+  ensureBinaries();
+  const started = Date.now();
+  const services: LocalServices = await startLocalServices({ logDir });
+  const children: Child[] = [];
+  let store: Store | null = null;
+  let publisher: Publisher | null = null;
+  try {
+    console.log(`services: FerretDB ${services.mongoUri}, nsqd ${services.nsqdTcpAddress}, nsqlookupd ${services.nsqlookupdHttpAddress}`);
+    const agentPorts = await Promise.all(AGENT_NAMES.map(() => freePort()));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      MONGODB_URI: services.mongoUri,
+      MONGODB_DB: 'enrichment',
+      NSQD_TCP_ADDRESS: services.nsqdTcpAddress,
+      NSQD_HTTP_ADDRESS: services.nsqdHttpAddress,
+      NSQLOOKUPD_HTTP_ADDRESSES: services.nsqlookupdHttpAddress,
+      AGENT_HOST: '127.0.0.1',
+      AGENT_URLS: AGENT_NAMES.map((a, i) => `${a}=http://127.0.0.1:${agentPorts[i]}/mcp`).join(','),
+      // A fresh secret per run: the agents and workers of this run share it, nothing else does.
+      MCP_JWT_SECRET: process.env.MCP_JWT_SECRET ?? randomBytes(32).toString('base64url'),
+      OUTBOX_SWEEP_SECONDS: process.env.OUTBOX_SWEEP_SECONDS ?? '2',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    };
+    const config = loadConfig(env);
+    for (const [i, agent] of AGENT_NAMES.entries()) {
+      children.push(spawnCli(`agent-${agent}`, ['agent', agent], { ...env, AGENT_PORT: String(agentPorts[i]) }, logDir, `http://127.0.0.1:${agentPorts[i]}/health`));
+    }
+    await Promise.all(children.map(waitHealthy));
+    for (let w = 1; w <= args.workers; w++) {
+      const port = await freePort();
+      children.push(spawnCli(`worker-${w}`, ['worker'], { ...env, WORKER_METRICS_PORT: String(port) }, logDir, `http://127.0.0.1:${port}/health`));
+    }
+    await Promise.all(children.filter((c) => c.name.startsWith('worker')).map(waitHealthy));
+    console.log(`started ${AGENT_NAMES.length} agents and ${args.workers} workers`);
+
+    store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
+    await ensureTopology(config);
+    publisher = await Publisher.connect(config.NSQD_TCP_ADDRESS);
+    const batchId = randomUUID();
+    const submittedAt = new Date();
+    const submitted = await submitFiles(files, { store, publisher, config }, batchId);
+    console.log(`submitted ${submitted.accepted} jobs (${submitted.rejected} rejected) in ${((Date.now() - submittedAt.getTime()) / 1000).toFixed(1)} s`);
+
+    const timeoutMs = (args.timeoutSeconds ?? 300 + 10 * files.length) * 1000;
+    const bar = new cliProgress.SingleBar(
+      { format: 'enriching [{bar}] {value}/{total} jobs terminal | {completed} completed, {failed} failed | {duration_formatted}', hideCursor: true, stream: process.stderr },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(submitted.accepted, 0, { completed: 0, failed: 0 });
+    const deadline = Date.now() + timeoutMs;
+    let crashed: string | null = null;
+    for (;;) {
+      const counts = await store.ocrJobs
+        .aggregate<{ _id: string; n: number }>([{ $match: { batch_id: batchId, status: { $ne: 'rejected' } } }, { $group: { _id: '$status', n: { $sum: 1 } } }])
+        .toArray();
+      const n = (s: string) => counts.find((c) => c._id === s)?.n ?? 0;
+      const terminal = TERMINAL_JOB_STATUSES.reduce((sum, s) => sum + (s === 'rejected' ? 0 : n(s)), 0);
+      bar.update(terminal, { completed: n('completed'), failed: n('failed') });
+      if (terminal >= submitted.accepted) break;
+      const dead = children.find((c) => c.proc.exitCode !== null);
+      if (dead) {
+        crashed = `${dead.name} exited with code ${dead.proc.exitCode}`;
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    bar.stop();
+    const finishedAt = new Date();
+
+    const { mode, models } = providerMode(config);
+    const report = await buildRunReport({ store, batchId, corpus: args.corpus, providerMode: mode, models, startedAt: submittedAt, finishedAt });
+    const dead = await topicStats(services.nsqdHttpAddress, config.NSQ_DEAD_LETTER_TOPIC);
+    const reportPath = path.join(reportsDir, `e2e-${stamp}.json`);
+    const body = JSON.stringify({ ...report, dead_letter_depth: dead?.depth ?? 0, run_seconds_total: (Date.now() - started) / 1000, crashed }, null, 2);
+    await writeFile(reportPath, body);
+    await writeFile(path.join(reportsDir, 'latest.json'), body);
+    if (args.report) await writeFile(path.resolve(args.report), body);
+    printSummary(report, path.relative(process.cwd(), reportPath));
+    if (crashed) console.error(`run crashed: ${crashed}`);
+    return report.documents.lost > 0 || crashed ? 1 : 0;
+  } finally {
+    publisher?.close();
+    await store?.close();
+    await stopChildren(children);
+    await services.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`e2e run crashed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);
