@@ -37,7 +37,7 @@ const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N]
   --report FILE        also write the report here`;
 
 /** Pause between progress polls of ocr_jobs. */
-const POLL_MS = 500;
+const POLL_MS = 1_000;
 /** How long a child process may take to answer /health. */
 const HEALTH_TIMEOUT_MS = 60_000;
 
@@ -188,6 +188,15 @@ async function main(): Promise<number> {
   const started = Date.now();
   const services: LocalServices = await startLocalServices({ logDir });
   const children: Child[] = [];
+  // Ctrl-C or a CI timeout: take the agents, workers and services down with us.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping`);
+      void stopChildren(children)
+        .then(() => services.stop())
+        .finally(() => process.exit(130));
+    });
+  }
   let store: Store | null = null;
   let publisher: Publisher | null = null;
   try {
@@ -204,7 +213,7 @@ async function main(): Promise<number> {
       AGENT_URLS: AGENT_NAMES.map((a, i) => `${a}=http://127.0.0.1:${agentPorts[i]}/mcp`).join(','),
       // A fresh secret per run: the agents and workers of this run share it, nothing else does.
       MCP_JWT_SECRET: process.env.MCP_JWT_SECRET ?? randomBytes(32).toString('base64url'),
-      OUTBOX_SWEEP_SECONDS: process.env.OUTBOX_SWEEP_SECONDS ?? '2',
+      OUTBOX_SWEEP_SECONDS: process.env.OUTBOX_SWEEP_SECONDS ?? '5',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     };
     const config = loadConfig(env);

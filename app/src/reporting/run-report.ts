@@ -7,7 +7,8 @@
  */
 import { AGENT_NAMES, FIELD_OWNERS, type AgentName, type FieldName } from '../domain/fields.js';
 import { scoreDocument, type FieldScore } from '../domain/accuracy.js';
-import type { EnrichedDocument, OcrJob } from '../store/collections.js';
+import { groupedSums } from '../store/aggregate.js';
+import type { CostRecord, EnrichedDocument, OcrJob } from '../store/collections.js';
 import type { Store } from '../store/store.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -86,18 +87,14 @@ export async function buildRunReport(input: BuildReportInput): Promise<RunReport
   const lost = accepted.filter((j) => (j.status !== 'completed' && j.status !== 'failed') || (j.status === 'completed' && !enriched.has(j.document_id!)));
 
   const jobIds = accepted.map((j) => j.job_id);
-  const breakdownRows = await store.costRecords
-    .aggregate<{ _id: { agent: string; provider: string; model: string; tier: string; price: string }; calls: number; usd: number }>([
-      { $match: { enrichment_job_id: { $in: jobIds } } },
-      {
-        $group: {
-          _id: { agent: '$agent', provider: '$provider', model: '$model', tier: '$tier', price: '$price_table_version' },
-          calls: { $sum: 1 },
-          usd: { $sum: '$cost_usd' },
-        },
-      },
-    ])
-    .toArray();
+  const breakdownRows = (
+    await groupedSums<CostRecord, { agent: string; provider: string; model: string; tier: string; price: string }>(
+      store.costRecords,
+      { enrichment_job_id: { $in: jobIds } },
+      { agent: '$agent', provider: '$provider', model: '$model', tier: '$tier', price: '$price_table_version' },
+      { calls: 1, usd: '$cost_usd' },
+    )
+  ).map((r) => ({ _id: r.key, calls: r.sums.calls!, usd: r.sums.usd! }));
   const breakdown: RunReport['cost_breakdown'] = { by_agent: {}, by_provider: {}, by_model: {}, by_tier: {} };
   const add = (bucket: Record<string, { calls: number; usd: number }>, key: string, calls: number, usd: number) => {
     const b = (bucket[key] ??= { calls: 0, usd: 0 });

@@ -25,8 +25,13 @@ export interface StoreOptions {
 
 export const DUPLICATE_KEY = 11000;
 
+/**
+ * True for a unique-index violation: E11000 on MongoDB; on FerretDB some paths report SQLite's
+ * `UNIQUE constraint failed` as InternalError (code 1) instead (docs/ferretdb-gaps.md).
+ */
 export function isDuplicateKeyError(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === DUPLICATE_KEY;
+  if (!(err instanceof MongoServerError)) return false;
+  return err.code === DUPLICATE_KEY || (err.code === 1 && /UNIQUE constraint failed/.test(err.message));
 }
 
 export class Store {
@@ -58,14 +63,14 @@ export class Store {
     return store;
   }
 
-  /** Creates every index in INDEX_SPECS; re-running with the same specs is a no-op. */
+  /**
+   * Creates every index in INDEX_SPECS; re-running with the same specs is a no-op. One
+   * `createIndex` per index: FerretDB drops the connection on a multi-index `createIndexes`
+   * whose indexes all exist already (docs/ferretdb-gaps.md).
+   */
   async ensureIndexes(): Promise<void> {
-    const byCollection = new Map<string, typeof INDEX_SPECS[number][]>();
-    for (const spec of INDEX_SPECS) byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), spec]);
-    for (const [collection, specs] of byCollection) {
-      await this.db.collection(collection).createIndexes(
-        specs.map((s) => ({ key: s.key, name: s.name, ...(s.unique ? { unique: true } : {}) })),
-      );
+    for (const spec of INDEX_SPECS) {
+      await this.db.collection(spec.collection).createIndex(spec.key, { name: spec.name, ...(spec.unique ? { unique: true } : {}) });
     }
   }
 
@@ -79,6 +84,8 @@ export class Store {
   }
 
   // --- ocr_jobs -----------------------------------------------------------------------------
+  // A job's `_id` is its `job_id`; lookups go by `_id`, the one key FerretDB pushes down to
+  // SQLite (it scans for every other filter, docs/ferretdb-gaps.md). On MongoDB both are indexed.
 
   /**
    * Records an accepted job. Returns `duplicate` when an accepted job already exists for the
@@ -100,7 +107,7 @@ export class Store {
 
   async markPublished(jobId: string, now = new Date()): Promise<void> {
     await this.ocrJobs.updateOne(
-      { job_id: jobId, status: { $in: ['pending', 'queued'] } },
+      { _id: jobId, status: { $in: ['pending', 'queued'] } },
       { $set: { status: 'queued', published_at: now, updated_at: now }, $inc: { publish_count: 1 } },
     );
   }
@@ -126,7 +133,7 @@ export class Store {
   /** Marks a stuck job as republished so it is not picked again until it is stuck once more. */
   async touchRepublished(jobId: string, now = new Date()): Promise<void> {
     await this.ocrJobs.updateOne(
-      { job_id: jobId, status: { $nin: [...TERMINAL_JOB_STATUSES] } },
+      { _id: jobId, status: { $nin: [...TERMINAL_JOB_STATUSES] } },
       { $set: { status: 'queued', published_at: now, updated_at: now, lease_owner: null, lease_until: null }, $inc: { publish_count: 1 } },
     );
   }
@@ -138,7 +145,7 @@ export class Store {
   async claimJob(jobId: string, owner: string, leaseMs: number, now = new Date()): Promise<OcrJob | null> {
     return this.ocrJobs.findOneAndUpdate(
       {
-        job_id: jobId,
+        _id: jobId,
         status: { $in: ['pending', 'queued', 'processing'] },
         $or: [{ lease_until: null }, { lease_until: { $lt: now } }],
       },
@@ -157,13 +164,13 @@ export class Store {
   }
 
   async getJob(jobId: string): Promise<OcrJob | null> {
-    return this.ocrJobs.findOne({ job_id: jobId });
+    return this.ocrJobs.findOne({ _id: jobId });
   }
 
   /** Gives the lease back after a transient failure so a redelivery can claim the job. */
   async releaseJob(jobId: string, owner: string, error: string, now = new Date()): Promise<void> {
     await this.ocrJobs.updateOne(
-      { job_id: jobId, lease_owner: owner },
+      { _id: jobId, lease_owner: owner },
       { $set: { status: 'queued', lease_owner: null, lease_until: null, last_error: error, updated_at: now } },
     );
   }
@@ -175,7 +182,7 @@ export class Store {
     now = new Date(),
   ): Promise<void> {
     await this.ocrJobs.updateOne(
-      { job_id: jobId, lease_owner: owner },
+      { _id: jobId, lease_owner: owner },
       {
         $set: {
           status: 'completed',
@@ -192,7 +199,7 @@ export class Store {
 
   async failJob(jobId: string, reason: string, now = new Date()): Promise<void> {
     await this.ocrJobs.updateOne(
-      { job_id: jobId, status: { $nin: ['completed', 'rejected'] } },
+      { _id: jobId, status: { $nin: ['completed', 'rejected'] } },
       {
         $set: {
           status: 'failed',
@@ -232,12 +239,12 @@ export class Store {
     return row?.total ?? 0;
   }
 
-  /** Upserts the enriched document by document_id, keeping its first created_at. */
+  /** Upserts the enriched document (`_id` = document_id), keeping its first created_at. */
   async saveEnrichedDocument(doc: Omit<EnrichedDocument, 'created_at'>, now = new Date()): Promise<void> {
     const { _id, ...rest } = doc;
     await this.enrichedDocuments.updateOne(
-      { document_id: doc.document_id },
-      { $set: { ...rest, updated_at: now }, $setOnInsert: { _id, created_at: now } },
+      { _id },
+      { $set: { ...rest, updated_at: now }, $setOnInsert: { created_at: now } },
       { upsert: true },
     );
   }
@@ -247,14 +254,15 @@ export class Store {
    * item when a later attempt auto-approved it. Decisions already made by reviewers are kept.
    */
   async syncReviewItem(item: Omit<ReviewItem, 'created_at' | 'updated_at' | 'version' | 'status'> | null, documentId: string, now = new Date()): Promise<void> {
+    // An item's `_id` is its document_id, so these are primary-key operations.
     if (item === null) {
-      await this.reviewQueue.deleteOne({ document_id: documentId, status: 'pending' });
+      await this.reviewQueue.deleteOne({ _id: documentId, status: 'pending' });
       return;
     }
     const { _id, ...rest } = item;
     await this.reviewQueue.updateOne(
-      { document_id: documentId, status: 'pending' },
-      { $set: { ...rest, updated_at: now }, $setOnInsert: { _id, status: 'pending', version: 1, created_at: now } },
+      { _id, status: 'pending' },
+      { $set: { ...rest, updated_at: now }, $setOnInsert: { status: 'pending', version: 1, created_at: now } },
       { upsert: true },
     ).catch((err: unknown) => {
       // A reviewer already decided this document: the unique document_id index refuses a second item.

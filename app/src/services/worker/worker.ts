@@ -190,7 +190,7 @@ export class EnrichmentWorker {
       ledger,
     );
     await this.writeCosts(job, ledger);
-    const costUsd = await store.jobCostUsd(job.job_id);
+    const costUsd = spentUsd + ledger.reduce((sum, e) => sum + e.call.cost_usd, 0);
     const { report, decision, documentType } = outcome;
     await store.saveEnrichedDocument({
       _id: documentId,
