@@ -145,7 +145,7 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
       name: 'ferretdb',
       logFile: join(logDir, 'ferretdb.log'),
       portCount: 1,
-      args: ([port]) => [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${ferretDataPath}/`, '--log-level=warn'],
+      args: ([port]) => [`--listen-addr=127.0.0.1:${port}`, `--sqlite-url=file:${ferretDataPath}/?_pragma=synchronous(normal)`, '--log-level=warn'],
       isReady: ([port]) => mongoPing(`mongodb://127.0.0.1:${port}/`),
     }).then((s) => (running.push(s), s));
     // Handled below (awaited, or awaited in the catch); this only keeps an early rejection from

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import type { AgentName } from '../domain/fields.js';
@@ -118,7 +118,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     bodyLimit: MCP_BODY_LIMIT_BYTES,
     // One line per tool call would drown the logs at pipeline rates; calls are counted in
     // metrics, and failures are logged below with the request id.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const sessions = new Map<string, Session>();
   const recordCalls = (calls: CallRecord[]) => recordCallMetrics(metrics, agent, calls);
