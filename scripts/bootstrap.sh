@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what the pipeline and its tests need, only what is missing: the npm dependencies
+# (from package-lock.json) and the nsqd, nsqlookupd and FerretDB binaries (built from tools/
+# into .bin/). Run by `npm test` (pretest), ./run-e2e-test.sh and .ci/run. Needs Node >= 20.19
+# and Go >= 1.22; everything else comes from the npm registry and the Go module proxy.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+node -e '
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (!((major === 20 && minor >= 19) || major >= 22)) {
+    console.error(`node ${process.versions.node}: need >=20.19 <21 or >=22 (package.json engines)`);
+    process.exit(1);
+  }
+'
+
+if [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/tsx ] || [ "${BOOTSTRAP_FORCE_NPM:-}" = 1 ]; then
+  echo "bootstrap: installing npm dependencies"
+  # npm 11's `npm ci` rejects this lock file because vite lists an optional, Windows-only
+  # dependency (napi-windows-process-start-time) that the registry does not serve, so the lock
+  # cannot hold it ("Missing: ... from lock file"). `npm install` skips it and installs the locked
+  # versions; the check after it fails if the lock file was really out of date.
+  if ! npm ci --no-audit --no-fund; then
+    echo "bootstrap: npm ci refused the lock file; installing the locked versions with npm install"
+    before=$(sha256sum package-lock.json)
+    npm install --no-audit --no-fund
+    if [ "$before" != "$(sha256sum package-lock.json)" ]; then
+      echo "bootstrap: package-lock.json is out of date with package.json: run npm install and commit the lock file" >&2
+      exit 1
+    fi
+  fi
+fi
+
+if [ ! -x .bin/nsqd ] || [ ! -x .bin/nsqlookupd ] || [ ! -x .bin/ferretdb ]; then
+  if ! command -v go >/dev/null 2>&1; then
+    echo "bootstrap: go not found: Go >= 1.22 is needed to build nsqd, nsqlookupd and ferretdb" >&2
+    exit 1
+  fi
+  bash scripts/build-services.sh
+fi
