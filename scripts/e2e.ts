@@ -24,8 +24,7 @@ import { ensureTopology, Publisher, topicStats } from '../app/src/queue/nsq.js';
 import { buildRunReport, type RunReport } from '../app/src/reporting/run-report.js';
 import { TERMINAL_JOB_STATUSES } from '../app/src/store/collections.js';
 import { Store } from '../app/src/store/store.js';
-import { ensureBinaries, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
-import { freePort } from './lib/ports.js';
+import { ensureBinaries, freePorts, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
 
 const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N] [--timeout-seconds S] [--report FILE]
 
@@ -201,7 +200,10 @@ async function main(): Promise<number> {
   let publisher: Publisher | null = null;
   try {
     console.log(`services: FerretDB ${services.mongoUri}, nsqd ${services.nsqdTcpAddress}, nsqlookupd ${services.nsqlookupdHttpAddress}`);
-    const agentPorts = await Promise.all(AGENT_NAMES.map(() => freePort()));
+    // Every port of this run reserved together, so they are distinct.
+    const ports = await freePorts(AGENT_NAMES.length + args.workers);
+    const agentPorts = ports.slice(0, AGENT_NAMES.length);
+    const workerPorts = ports.slice(AGENT_NAMES.length);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       MONGODB_URI: services.mongoUri,
@@ -222,7 +224,7 @@ async function main(): Promise<number> {
     }
     await Promise.all(children.map(waitHealthy));
     for (let w = 1; w <= args.workers; w++) {
-      const port = await freePort();
+      const port = workerPorts[w - 1]!;
       children.push(spawnCli(`worker-${w}`, ['worker'], { ...env, WORKER_METRICS_PORT: String(port) }, logDir, `http://127.0.0.1:${port}/health`));
     }
     await Promise.all(children.filter((c) => c.name.startsWith('worker')).map(waitHealthy));

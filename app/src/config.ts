@@ -27,8 +27,8 @@ export const configSchema = z.object({
   WORKER_MAX_IN_FLIGHT: int(8).pipe(z.number().min(1).max(1000)),
   WORKER_MAX_ATTEMPTS: int(5).pipe(z.number().min(1).max(100)),
   /** Base of the exponential requeue backoff, in milliseconds. */
-  WORKER_BACKOFF_BASE_MS: int(1000),
-  WORKER_BACKOFF_MAX_MS: int(60_000),
+  WORKER_BACKOFF_BASE_MS: int(1000).pipe(z.number().min(0)),
+  WORKER_BACKOFF_MAX_MS: int(60_000).pipe(z.number().min(0)),
   /** How long a worker's claim on a job lasts before another delivery may take it over. */
   WORKER_LEASE_SECONDS: int(300),
   WORKER_SHUTDOWN_TIMEOUT_SECONDS: int(60),
@@ -92,7 +92,8 @@ export class ConfigError extends Error {
 
 /** Parses the environment; throws {@link ConfigError} listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Unset, empty and whitespace-only values all mean "use the default" (z.coerce would read ' ' as 0).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

@@ -285,7 +285,7 @@ async function startService(spec: ServiceSpec): Promise<RunningService> {
 }
 
 /** Ports the kernel reports free on 127.0.0.1, reserved together so they are distinct. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = Array.from({ length: count }, () => createServer());
   try {
     return await Promise.all(

@@ -52,10 +52,9 @@ export function parseInputDocument(raw: Uint8Array, limits: InputLimits): ParseR
   } catch (err) {
     return { ok: false, reason: `malformed JSON: ${(err as Error).message}` };
   }
-  const documentId =
-    typeof json === 'object' && json !== null && typeof (json as { id?: unknown }).id === 'string'
-      ? (json as { id: string }).id
-      : undefined;
+  const rawId = typeof json === 'object' && json !== null ? (json as { id?: unknown }).id : undefined;
+  // Only a usable id is echoed back, so a rejection never records a blank document_id.
+  const documentId = typeof rawId === 'string' && rawId.trim() !== '' ? rawId.trim() : undefined;
   const parsed = inputDocumentSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

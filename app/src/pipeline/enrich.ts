@@ -89,7 +89,7 @@ export interface EnrichmentOutcome {
   report: CompletenessReport;
   decision: ApprovalDecision;
   phases: Tier[];
-  /** Fields each later phase was asked for. */
+  /** Fields each later phase asked a model for (agents that refused on budget are left out). */
   escalated: { tier: Tier; agent: AgentName; fields: FieldName[] }[];
 }
 
@@ -115,7 +115,9 @@ export async function enrichDocument(
   const record = (result: AgentCallResult) => {
     for (const call of result.calls) ledger.push({ agent: result.agent, tier: result.tier, prompt_version: result.prompt_version, call });
   };
-  const runTier = async (tier: Tier, wanted: Map<AgentName, FieldName[]>, budget?: number) => {
+  /** Runs one tier; returns the agents whose call reached a model (made at least one call). */
+  const runTier = async (tier: Tier, wanted: Map<AgentName, FieldName[]>, budget?: number): Promise<Set<AgentName>> => {
+    const reached = new Set<AgentName>();
     const results = await Promise.allSettled(
       [...wanted].map(async ([agent, agentFields]) => {
         try {
@@ -128,6 +130,7 @@ export async function enrichDocument(
             ...(budget !== undefined ? { budget_usd: budget / wanted.size } : {}),
           });
           record(result);
+          if (result.calls.length > 0) reached.add(agent);
           mergeCandidates(fields, result);
         } catch (err) {
           const calls = (err as { calls?: CallRecord[] }).calls ?? [];
@@ -138,6 +141,12 @@ export async function enrichDocument(
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    return reached;
+  };
+  /** Records a later tier only for the agents it really reached (a budget refusal makes no call). */
+  const noteTier = (tier: Tier, wanted: Map<AgentName, FieldName[]>, reached: Set<AgentName>) => {
+    if (reached.size > 0) phases.push(tier);
+    for (const [agent, f] of wanted) if (reached.has(agent)) escalated.push({ tier, agent, fields: f });
   };
 
   // Phase 0: everything every agent owns.
@@ -151,11 +160,7 @@ export async function enrichDocument(
 
   if (options.tiers.local) {
     const wanted = groupByOwner(needsWork(wantedFields(documentTypeOf(fields))));
-    if (wanted.size > 0) {
-      phases.push('local');
-      for (const [agent, f] of wanted) escalated.push({ tier: 'local', agent, fields: f });
-      await runTier('local', wanted);
-    }
+    if (wanted.size > 0) noteTier('local', wanted, await runTier('local', wanted));
   }
 
   if (options.tiers.escalation) {
@@ -164,11 +169,7 @@ export async function enrichDocument(
     const wanted = groupByOwner(fieldsNeedingEscalation(report));
     const spent = (options.spentUsd ?? 0) + ledger.reduce((sum, e) => sum + e.call.cost_usd, 0);
     const remaining = options.documentBudgetUsd - spent;
-    if (wanted.size > 0 && remaining > 0) {
-      phases.push('escalation');
-      for (const [agent, f] of wanted) escalated.push({ tier: 'escalation', agent, fields: f });
-      await runTier('escalation', wanted, remaining);
-    }
+    if (wanted.size > 0 && remaining > 0) noteTier('escalation', wanted, await runTier('escalation', wanted, remaining));
   }
 
   const documentType = documentTypeOf(fields);
