@@ -30,7 +30,7 @@ export const configSchema = z.object({
   WORKER_BACKOFF_BASE_MS: int(1000).pipe(z.number().min(0)),
   WORKER_BACKOFF_MAX_MS: int(60_000).pipe(z.number().min(0)),
   /** How long a worker's claim on a job lasts before another delivery may take it over. */
-  WORKER_LEASE_SECONDS: int(300),
+  WORKER_LEASE_SECONDS: int(300).pipe(z.number().min(60, "must outlast the 20 s lease-extension period")),
   WORKER_SHUTDOWN_TIMEOUT_SECONDS: int(60),
   WORKER_METRICS_PORT: int(9464),
   /** Period of the outbox sweep that republishes failed and stuck jobs. */

@@ -167,6 +167,14 @@ export class Store {
     return this.ocrJobs.findOne({ _id: jobId });
   }
 
+  /** Extends a held lease (the worker does this while a long job is still running). */
+  async extendLease(jobId: string, owner: string, leaseMs: number, now = new Date()): Promise<void> {
+    await this.ocrJobs.updateOne(
+      { _id: jobId, lease_owner: owner, status: 'processing' },
+      { $set: { lease_until: new Date(now.getTime() + leaseMs), updated_at: now } },
+    );
+  }
+
   /** Gives the lease back after a transient failure so a redelivery can claim the job. */
   async releaseJob(jobId: string, owner: string, error: string, now = new Date()): Promise<void> {
     await this.ocrJobs.updateOne(

@@ -25,7 +25,10 @@ import { sweepOutbox } from '../../queue/outbox.js';
 import type { CostRecord, OcrJob } from '../../store/collections.js';
 import type { Store } from '../../store/store.js';
 
-/** Touch in-flight messages this often so nsqd's msg-timeout never fires during a long LLM call. */
+/**
+ * Touch in-flight messages (and extend the job's lease) this often, so neither nsqd's msg-timeout
+ * nor the lease runs out while a long LLM call is still going.
+ */
 const TOUCH_INTERVAL_MS = 20_000;
 
 export interface WorkerDeps {
@@ -144,7 +147,10 @@ export class EnrichmentWorker {
     }
     metrics.jobQueueLatency.observe((received - job.created_at.getTime()) / 1000);
     metrics.jobsInFlight.inc();
-    const touch = setInterval(() => msg.touch(), TOUCH_INTERVAL_MS);
+    const touch = setInterval(() => {
+      msg.touch();
+      store.extendLease(jobId, this.workerId, config.WORKER_LEASE_SECONDS * 1000).catch((err: unknown) => logger.warn({ err, jobId }, 'could not extend the job lease'));
+    }, TOUCH_INTERVAL_MS);
     const ledger: LedgerEntry[] = [];
     try {
       await this.process(job, ledger);
