@@ -18,6 +18,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { AGENT_NAMES } from '../app/src/domain/fields.js';
+import { OFFLINE_MODEL } from '../app/src/llm/offline/index.js';
 import { loadConfig, type AppConfig } from '../app/src/config.js';
 import { listDocumentFiles, submitFiles } from '../app/src/pipeline/ingest.js';
 import { ensureTopology, Publisher, topicStats } from '../app/src/queue/nsq.js';
@@ -137,7 +138,7 @@ async function stopChildren(children: Child[]): Promise<void> {
 }
 
 function providerMode(config: AppConfig): { mode: string; models: Record<string, string> } {
-  const models: Record<string, string> = { offline: 'offline-rules-v1' };
+  const models: Record<string, string> = { offline: OFFLINE_MODEL };
   const parts = ['offline'];
   if (config.OLLAMA_HOST) {
     parts.push('ollama');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { scoreDocument } from '../../app/src/domain/accuracy.js';
 import { AGENT_NAMES, FIELD_NAMES, fieldsOwnedBy, validateField, type FieldCandidate, type FieldName } from '../../app/src/domain/fields.js';
 import { parseInputDocument, type InputDocument } from '../../app/src/domain/input-document.js';
+import { calibrationOf } from '../../app/src/llm/offline/evaluate.js';
 import { OfflineProvider } from '../../app/src/llm/offline/index.js';
 import { ProviderError, type ExtractionRequest } from '../../app/src/llm/provider.js';
 
@@ -74,12 +75,12 @@ describe('OfflineProvider', () => {
     const result = await provider.extract(request(doc, ['total_amount', 'document_date']));
     expect(Object.keys(result.fields).sort()).toEqual(['document_date', 'total_amount']);
     expect(result.provider).toBe('offline');
-    expect(result.model).toBe('offline-rules-v1');
+    expect(result.model).toBe('offline-rules-v2');
     expect(result.calls).toHaveLength(1);
     const [call] = result.calls;
     expect(call).toMatchObject({
       provider: 'offline',
-      model: 'offline-rules-v1',
+      model: 'offline-rules-v2',
       attempt: 1,
       outcome: 'ok',
       input_tokens: 0,
@@ -142,11 +143,49 @@ describe('OfflineProvider', () => {
     expect(hardware.currency).toMatchObject({ value: 'MYR' });
   });
 
-  it('gives a currency inferred from country cues a low confidence', async () => {
+  it('scores a currency without a printed mark by the weight of its country evidence', async () => {
+    // Postcode with state, street words, a Malaysian phone shape and Malay wording: very likely MYR.
     const doc = byId('sample-receipt-restoran');
     const { fields } = await provider.extract(request(doc, ['currency']));
     expect(fields.currency?.value).toBe('MYR');
-    expect(fields.currency!.confidence).toBeLessThan(0.7);
+    expect(fields.currency!.confidence).toBeGreaterThanOrEqual(0.7);
+    const receipt = { context: { document_type: 'receipt' } };
+    // One weak cue (a street word) is no evidence worth approving on.
+    const weak = await provider.extract(request({ id: 'weak', ocr_lines: ['KEDAI ABC', 'NO 3 JALAN MAWAR', 'TOTAL', '5.00'] }, ['currency'], receipt));
+    expect(weak.fields.currency?.value).toBe('MYR');
+    expect(weak.fields.currency!.confidence).toBeLessThan(0.7);
+    // A printed mark is near-certain; a bare dollar sign without US cues is only likely USD.
+    const marked = await provider.extract(request({ id: 'marked', ocr_lines: ['SHOP', 'TOTAL', 'RM 5.00'] }, ['currency'], receipt));
+    expect(marked.fields.currency).toEqual({ value: 'MYR', confidence: 0.95 });
+    const dollar = await provider.extract(request({ id: 'dollar', ocr_lines: ['SHOP', 'TOTAL', '$5.00'] }, ['currency'], receipt));
+    expect(dollar.fields.currency?.value).toBe('USD');
+    expect(dollar.fields.currency!.confidence).toBeLessThan(0.9);
+    // `FORM 02` is not a ringgit amount.
+    const form = await provider.extract(request({ id: 'form', ocr_lines: ['Sample Request (Form 02: 20: 06)', 'TO:', 'J. Smith'] }, ['currency'], { context: { document_type: 'form' } }));
+    expect(form.fields.currency).toBeUndefined();
+  });
+
+  it('reads a table whose header row precedes its data rows as caption/value pairs', async () => {
+    const lines = ['Date:', '3/4/98', 'Brand', 'Length', 'Code', 'Sample 1', '85 mm', 'AL-1', 'Sample 2', '100 mm', 'BM-2', 'Notes:', 'none'];
+    const { fields } = await provider.extract(request({ id: 'table', ocr_lines: lines }, ['key_values'], { context: { document_type: 'form' } }));
+    expect(fields.key_values?.value).toEqual([
+      { key: 'Date:', value: '3/4/98' },
+      { key: 'Brand', value: 'Sample 1' },
+      { key: 'Length', value: '85 mm' },
+      { key: 'Code', value: 'AL-1' },
+      { key: 'Brand', value: 'Sample 2' },
+      { key: 'Length', value: '100 mm' },
+      { key: 'Code', value: 'BM-2' },
+      { key: 'Notes:', value: 'none' },
+    ]);
+  });
+
+  it('confirms a total by payment minus change and doubts one contradicted by a total of equal rank', async () => {
+    const confirmed = await provider.extract(request({ id: 'c', ocr_lines: ['SHOP SDN BHD', 'SUBTOTAL', '12.00', 'CASH', '20.00', 'CHANGE', '8.00'] }, ['total_amount'], { context: { document_type: 'receipt' } }));
+    expect(confirmed.fields.total_amount?.value).toBe(12);
+    expect(confirmed.fields.total_amount!.confidence).toBeGreaterThanOrEqual(0.85);
+    const contradicted = await provider.extract(request({ id: 'x', ocr_lines: ['SHOP SDN BHD', 'TOTAL', '12.00', 'ITEM', '3.00', 'TOTAL', '15.00'] }, ['total_amount'], { context: { document_type: 'receipt' } }));
+    expect(contradicted.fields.total_amount!.confidence).toBeLessThan(0.7);
   });
 
   it('pairs form questions with their answers', async () => {
@@ -190,6 +229,20 @@ describe('OfflineProvider', () => {
     await expect(provider.extract(request(doc, ['total_amount'], { signal: controller.signal }))).rejects.toSatisfy(
       (e: unknown) => e instanceof ProviderError && e.transient && e.calls.length === 0,
     );
+  });
+
+  it('buckets scored predictions by confidence and splits them at the approval threshold', () => {
+    const predictions = [0.2, 0.5, 0.69, 0.7, 0.84, 0.85, 0.95, 1].map((confidence, i) => ({ confidence, correct: i % 2 }));
+    const c = calibrationOf({ predictions });
+    expect(c.buckets.map((b) => [b.from, b.count, b.correct])).toEqual([
+      [0, 1, 0],
+      [0.5, 2, 1],
+      [0.7, 2, 1],
+      [0.85, 1, 1],
+      [0.95, 2, 1],
+    ]);
+    expect(c.atOrAbove).toEqual({ count: 5, correct: 3 });
+    expect(c.below).toEqual({ count: 3, correct: 1 });
   });
 
   it('keeps the bad-input fixtures bad', () => {

@@ -12,22 +12,22 @@ const VALUE_LOOKAHEAD = 4;
 const TOTAL_LABELS: readonly { pattern: RegExp; weight: number }[] = [
   { pattern: /\b(ROUNDED\s+TOTAL|TOTAL\s+(?:AMT\s+|AMOUNT\s+)?ROUNDED|TOTAL\s+AFTER\s+ROUNDING|NETT?\s+TOTAL\s+ROUNDED)\b/, weight: 10 },
   { pattern: /\b(GRAND\s+TOTAL|AMOUNT\s+DUE|TOTAL\s+DUE|BALANCE\s+DUE|AMOUNT\s+PAYABLE|TOTAL\s+(?:AMT\s+)?PAYABLE|AMOUNT\s+TO\s+BE\s+PAID|JUMLAH\s+BESAR)\b|^DUE\b/, weight: 9 },
-  { pattern: /\b(NETT?\s+TOTAL|NETT?\s+AMOUNT|TOTAL\s+NETT?)\b/, weight: 8 },
+  { pattern: /\b(NETT?\s+TOTAL|NETT?\s+AMOUNT|NETT?\s+AMT|TOTAL\s+NETT?)\b/, weight: 8 },
   { pattern: /\b(?:TOTAL\s*(?:AMT\.?\s*|AMOUNT\s*|SALES\s*)?|(?:AMT|AMOUNT)\s+PAID\s+)\(?\s*INCL(?!UDES?\s+\d)/, weight: 7 },
   { pattern: /\b(TOTAL\s+AMOUNT|TOTAL\s+AMT|TOTAL\s+SALES|TOTAL\s*\(\s*(?:RM|MYR|USD|\$)\s*\)|TOTAL\s+(?:RM|MYR)|JUMLAH)\b/, weight: 6 },
-  { pattern: /(?:^|[^A-Z])TOTAL\b/, weight: 5 },
+  { pattern: /(?:^|[^A-Z])(?<!SUB[\s-]*)TOTAL\b/, weight: 5 },
   // "TOTAL INCLUDES 6% GST" is followed by the total on some printers and by the tax on others.
   { pattern: /\bTOTAL\s+INCLUDES?\b/, weight: 4 },
   { pattern: /\bSUB[\s-]*TOTAL\b/, weight: 1 },
 ];
 
 /** `TOTAL`-lines that are not the amount paid. */
-const NOT_TOTAL = /\b(TOTAL\s*(?:QTY|QUANT\w*|ITEMS?|LTEMS?|ITEM\(S\)|POINTS?|SAVINGS?|PROMOTIONAL|DISC\w*|TAX|GST|SST|(?:AMT\s+)?EXCL\w*|TENDER\w*|PAID|WEIGHT|UNITS?|PCS|NO\.?)|\(?\s*EXCL\w*\.?\s*(?:OF\s*)?(?:GST|TAX)|BEFORE\s+(?:GST|TAX)|TOTAL\s+GROSS)\b|^\(/;
+const NOT_TOTAL = /\b(TOTAL[\s-]*(?:QTY|QUANT\w*|ITEMS?|LTEMS?|ITEM\(S\)|POINTS?|SAVINGS?|PROMOTIONAL|DISC\w*|TAX|GST|SST|(?:AMT\s+)?EXCL\w*|TENDER\w*|PAID|WEIGHT|UNITS?|PCS|NO\.?)|\(?\s*EXCL\w*\.?\s*(?:OF\s*)?(?:GST|TAX)|BEFORE\s+(?:GST|TAX)|TOTAL\s+GROSS)\b|^\(/;
 
 /** Headings after which amounts are a tax breakdown, not the total paid. */
 const TAX_SUMMARY = /\b(GST|TAX|SST)\s+SUMMARY\b|\bSUMMARY\b/;
 
-const PAYMENT_LABEL = /^(CASH(?:\s+RECEIVED|\s+TENDERED)?|PAYMENT|PAID(?:\s+AMOUNT)?|TOTAL\s+PAID|TENDERED|AMOUNT\s+TENDERED|VISA|MASTER\w*|CREDIT(?:\s+CARD)?|DEBIT|CARD|PAY)\b(?!.*CHANGE)/;
+const PAYMENT_LABEL = /^(CASH(?:\s+RECEIVED|\s+TENDERED)?|PAYMENT|PAID(?:\s+AMOUNT)?|TOTAL\s+PAID|TENDERED|AMOUNT\s+TENDERED|RECEIVED|VISA|MASTER\w*|CREDIT(?:\s+CARD)?|DEBIT|CARD|PAY)\b(?!.*CHANGE)/;
 const ROUNDING_LABEL = /^(?:CASH\s+)?(?:ROUND(?:ING)?|RND)(?:\s+ADJ\w*\.?)?\b/;
 const CHANGE_LABEL = /^((?:CASH\s+)?CHANGE(?:\s+DUE)?|BAKI)\b/;
 
@@ -38,7 +38,13 @@ interface Candidate {
   amount: number;
   weight: number;
   lineIndex: number;
+  /** The label's own weight, before position bonuses. */
+  labelWeight: number;
+  inTaxSummary: boolean;
 }
+
+/** Largest cash-rounding step: Malaysian and Singaporean totals round to 5 sen/cents, some countries to 10. */
+const ROUNDING_STEP = 0.1;
 
 function isBareLabel(line: string): boolean {
   const l = norm(line);
@@ -92,11 +98,15 @@ export interface TotalFinding {
 /**
  * Finds the total paid: the amount after the strongest total label (rounded and grand totals
  * first), ignoring quantity, tax and excluding-tax lines and anything in a trailing tax summary.
- * A total that equals payment minus change gains confidence; a conflicting total of the same
- * label strength loses some. When the chosen amount is far from payment minus change but another
- * total is within rounding of it, payment minus change wins (misaligned label columns). Without
- * any total label the
- * payment minus change, else the largest amount, is returned at low confidence.
+ *
+ * Confidence: 0.9 for a grand/net/rounded total label, 0.85 for a plain total, 0.6 for weaker
+ * labels such as a subtotal. Payment minus change equal to the chosen amount is an independent
+ * check and lifts it to at least 0.92. A conflicting total of the same label strength puts it
+ * below 0.7.
+ * Payment minus change replaces the chosen amount when it is far from it but near another total
+ * (misaligned label columns). Without any total label, payment minus change (0.75 when the
+ * amount is also printed elsewhere, else 0.6), else the largest amount (0.4), is returned.
+ * Returns undefined when the text holds no amount.
  */
 export function findTotal(lines: readonly string[]): TotalFinding | undefined {
   const candidates: Candidate[] = [];
@@ -114,7 +124,7 @@ export function findTotal(lines: readonly string[]): TotalFinding | undefined {
     if (amount === undefined || amount < 0) return;
     // A total printed after the rounding adjustment is the rounded, final one.
     const bonus = (afterRounding && label.weight >= 5 ? 3 : 0) - (inTaxSummary ? 6 : 0);
-    candidates.push({ amount, weight: label.weight + bonus, lineIndex: i });
+    candidates.push({ amount, weight: label.weight + bonus, lineIndex: i, labelWeight: label.weight, inTaxSummary });
   });
 
   const paid = labelledAmounts(lines, PAYMENT_LABEL).filter((v) => v > 0);
@@ -124,8 +134,11 @@ export function findTotal(lines: readonly string[]): TotalFinding | undefined {
 
   const score = (c: Candidate) => c.weight + (confirms(c.amount) ? 3 : 0);
   const best = candidates.length > 0 ? candidates.reduce((a, b) => (score(b) >= score(a) ? b : a)) : undefined;
+  const printedElsewhere = (amount: number) =>
+    lines.some((l) => !PAYMENT_LABEL.test(norm(l)) && !CHANGE_LABEL.test(norm(l)) && amountsInLine(l).some((v) => Math.abs(v - amount) < 0.005));
   if (!best || score(best) < 4) {
-    if (impliedTotal !== undefined && impliedTotal > 0) return { amount: impliedTotal, confidence: 0.6, lineIndex: -1 };
+    // Payment minus change is the amount paid; printed again elsewhere it is two pieces of evidence.
+    if (impliedTotal !== undefined && impliedTotal > 0) return { amount: impliedTotal, confidence: printedElsewhere(impliedTotal) ? 0.75 : 0.6, lineIndex: -1 };
     if (best) return { amount: round2(best.amount), confidence: 0.45, lineIndex: best.lineIndex };
     const all = lines.flatMap((l, i) => amountsInLine(l).map((amount) => ({ amount, i })));
     if (all.length === 0) return undefined;
@@ -135,34 +148,73 @@ export function findTotal(lines: readonly string[]): TotalFinding | undefined {
 
   let amount = round2(best.amount);
   // Payment minus change beats a label read off a misaligned column when a total is near it.
-  if (impliedTotal !== undefined && Math.abs(amount - impliedTotal) > 0.1 && candidates.some((c) => Math.abs(c.amount - impliedTotal) <= 0.1)) {
+  if (impliedTotal !== undefined && Math.abs(amount - impliedTotal) > ROUNDING_STEP && candidates.some((c) => Math.abs(c.amount - impliedTotal) <= ROUNDING_STEP)) {
     return { amount: impliedTotal, confidence: 0.8, lineIndex: -1 };
   }
-  const rivals = candidates.filter((c) => c.weight >= best.weight && Math.abs(c.amount - amount) >= 0.005 && Math.abs(c.amount - best.amount) >= 0.005);
+  // Total labels of the chosen one's rank (outside the tax summary) that print another amount.
+  const rivals = candidates.filter((c) => !c.inTaxSummary && c.labelWeight >= 5 && c.weight >= best.weight && Math.abs(c.amount - amount) >= 0.005);
   let confidence = best.weight >= 8 ? 0.9 : best.weight >= 5 ? 0.85 : 0.6;
-  if (confirms(amount)) confidence += 0.07;
-  if (rivals.length > 0) confidence -= 0.2;
+  // Payment minus change equal to the total is an independent check of it, whatever its label.
+  if (confirms(amount)) confidence = Math.max(confidence, 0.85) + 0.07;
+  // Two real totals that disagree: at most one is right, so neither is sure.
+  if (rivals.length > 0) confidence = Math.min(confidence - 0.2, 0.65);
   return { amount, confidence: clamp(confidence), lineIndex: best.lineIndex };
 }
 
 const CURRENCY_MARKS: readonly { pattern: RegExp; code: string }[] = [
-  { pattern: /\b(RM|MYR)\b|RM\s?\d/, code: 'MYR' },
+  { pattern: /\b(RM|MYR)\b|(?<![A-Z])RM\s?-?\d/, code: 'MYR' },
   { pattern: /\bS\$|\bSGD\b/, code: 'SGD' },
   { pattern: /€|\bEUR\b|\bEURO?S?\b/, code: 'EUR' },
   { pattern: /£|\bGBP\b/, code: 'GBP' },
   { pattern: /\bUS\$|\bUSD\b/, code: 'USD' },
-  { pattern: /\$\s?\d/, code: 'USD' },
+];
+/** A bare dollar sign: a dollar for sure, but which one the country cues must say. */
+const BARE_DOLLAR = /(?<![A-Z])\$\s?\d/;
+
+/**
+ * Country evidence for a currency when none is printed. Each cue is one independent kind of
+ * evidence, counted once however often it occurs, with a weight for how specific it is to the
+ * country: 2 for a cue hardly seen elsewhere, 1 for one shared with neighbours or common words.
+ */
+interface CountryCue {
+  pattern: RegExp;
+  weight: number;
+}
+const MALAYSIA_CUES: readonly CountryCue[] = [
+  // A 5-digit postcode beside a state name is a Malaysian postal address.
+  { pattern: new RegExp(`\\b\\d{5}\\b[^\\n]*${MALAYSIAN_STATES.source}|${MALAYSIAN_STATES.source}[^\\n]*\\b\\d{5}\\b`, 'i'), weight: 2 },
+  // Sendirian Berhad / Berhad are Malaysian (and Bruneian) company forms.
+  { pattern: /\bSDN\.?\s*BHD\b|\bS\/B\b|\bBERHAD\b|\bBHD\b/, weight: 2 },
+  // Malaysian GST (2015-2018) and SST registration numbers are 12 digits.
+  { pattern: /\b(?:GST|SST)\b[^\n]{0,20}?\b\d{4}\s?\d{4}\s?\d{4}\b/, weight: 1 },
+  { pattern: MALAYSIAN_STATES, weight: 1 },
+  // Malay street words; shared with Indonesia and Brunei.
+  { pattern: /\b(JALAN|JLN|LORONG|LRG|TAMAN|TMN|PERSIARAN|LEBUH|KAWASAN\s+PERINDUSTRIAN|BANDAR)\b/, weight: 1 },
+  // Malay receipt wording; shared with Indonesia and Brunei.
+  { pattern: /\b(TERIMA\s+KASIH|BARANG|DIJUAL|DIKEMBALIKAN|TUNAI|BAKI|JUMLAH|PERNIAGAAN|KEDAI|RESTORAN)\b/, weight: 1 },
+  // Malaysian phone numbers: `03-8925 4410`, `012-321 6447`.
+  { pattern: /\b0\d{1,2}\s?-\s?\d{3,4}\s?\d{4}\b/, weight: 1 },
+];
+const US_CUES: readonly CountryCue[] = [
+  // A two-letter state code before a ZIP code: `SPRINGFIELD, IL 62704`.
+  { pattern: /,\s?[A-Z]{2}\.?\s+\d{5}(?:-\d{4})?\b/, weight: 2 },
+  { pattern: /\b(INC|CORP|LLC)\b\.?/, weight: 1 },
+  { pattern: /\(\d{3}\)\s?\d{3}\s?-\s?\d{4}/, weight: 1 },
 ];
 
-/** Country cues for a currency when none is printed, and the code they imply. */
-const MALAYSIA_CUES: readonly RegExp[] = [
-  MALAYSIAN_STATES,
-  /\bSDN\.?\s*BHD\b|\bS\/B\b/,
-  /\b(JALAN|JLN|TAMAN|TMN|KAWASAN|BANDAR)\b/,
-  /\bGST\s*(ID|REG|NO)/,
-  /\b0\d-\d{3,4}\s?\d{4}\b/,
-];
-const US_CUES: readonly RegExp[] = [/\b(INC|CORP|LLC)\b/, /\b[A-Z]{2}\s\d{5}(-\d{4})?\b/, /\(\d{3}\)\s?\d{3}-\s?\d{4}/];
+/**
+ * Confidence of a currency inferred from country evidence alone, by total cue weight. One weak
+ * cue (a `JALAN`, a phone shape) says little; a postcode with its state plus a Malaysian company
+ * form make the domestic currency very likely, since a business that bills in a foreign
+ * currency prints the mark. Never above a printed mark's confidence.
+ */
+function countryConfidence(weight: number): number {
+  if (weight >= 5) return 0.88;
+  if (weight >= 4) return 0.82;
+  if (weight >= 3) return 0.72;
+  if (weight >= 2) return 0.6;
+  return 0.45;
+}
 
 export interface CurrencyFinding {
   code: string;
@@ -170,28 +222,41 @@ export interface CurrencyFinding {
 }
 
 /**
- * Currency: a printed mark (`RM`, `MYR`, `$`, `USD`, `€`, `£`, `S$`) gives the code with high
- * confidence; otherwise country cues (Malaysian states, `SDN BHD`, street words, US zip codes)
- * give a default with low confidence that rises a little with each independent cue, unless
- * `printedOnly` (forms, where a country is no evidence of any money).
+ * Currency, by strength of evidence:
+ * - a printed, unambiguous mark (`RM`, `MYR`, `USD`, `US$`, `€`, `£`, `S$`) is near-certain
+ *   (0.95), less so when marks of another currency are printed too (0.75, or 0.6 when the
+ *   other currency's marks are at least half as many);
+ * - a bare `$` says dollar but not whose: USD when US cues back it (0.9), or when nothing points
+ *   elsewhere (0.75, as most documents with a bare `$` are American), 0.5 against Malaysian cues;
+ * - without a mark, country cues (see {@link countryConfidence}) give the domestic currency;
+ *   cues of the other country are subtracted, so mixed evidence stays low.
+ * With `printedOnly` (forms, where a country is no evidence of any money) only marks count.
  */
 export function findCurrency(lines: readonly string[], printedOnly = false): CurrencyFinding | undefined {
   const text = lines.map(norm).join('\n');
-  const counts = CURRENCY_MARKS.map((c) => ({ code: c.code, n: text.match(new RegExp(c.pattern.source, 'g'))?.length ?? 0 }));
   const byCode = new Map<string, number>();
-  for (const c of counts) byCode.set(c.code, (byCode.get(c.code) ?? 0) + c.n);
-  const ranked = [...byCode.entries()].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+  for (const c of CURRENCY_MARKS) {
+    const n = text.match(new RegExp(c.pattern.source, 'g'))?.length ?? 0;
+    if (n > 0) byCode.set(c.code, (byCode.get(c.code) ?? 0) + n);
+  }
+  const weightOf = (cues: readonly CountryCue[]) => cues.reduce((sum, c) => sum + (c.pattern.test(text) ? c.weight : 0), 0);
+  const my = weightOf(MALAYSIA_CUES);
+  const us = weightOf(US_CUES);
+  const dollars = text.match(new RegExp(BARE_DOLLAR.source, 'g'))?.length ?? 0;
+  if (dollars > 0 && !byCode.has('USD') && !byCode.has('SGD')) {
+    if (byCode.size === 0) return { code: 'USD', confidence: us >= 2 ? 0.9 : my >= 2 ? 0.5 : 0.75 };
+    byCode.set('USD', dollars);
+  }
+  const ranked = [...byCode.entries()].sort((a, b) => b[1] - a[1]);
   if (ranked.length > 0) {
     const [code, n] = ranked[0]!;
-    const second = ranked[1]?.[1] ?? 0;
-    return { code, confidence: clamp((second > 0 ? 0.75 : 0.9) + Math.min(n - 1, 3) * 0.02) };
+    const contested = ranked.length > 1 && ranked[1]![1] * 2 >= n;
+    return { code, confidence: ranked.length === 1 ? 0.95 : contested ? 0.6 : 0.75 };
   }
   if (printedOnly) return undefined;
-  const my = MALAYSIA_CUES.filter((c) => c.test(text)).length;
-  const us = US_CUES.filter((c) => c.test(text)).length;
   if (my === 0 && us === 0) return undefined;
-  const [code, cues] = my >= us ? ['MYR', my] : ['USD', us];
-  return { code, confidence: clamp(0.5 + 0.05 * Math.min(cues, 5)) };
+  const [code, weight] = my >= us ? ['MYR', my - us] : ['USD', us - my];
+  return { code, confidence: countryConfidence(weight) };
 }
 
 /** Headings of an item table. */

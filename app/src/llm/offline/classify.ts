@@ -57,7 +57,8 @@ export function classifyDocument(lines: readonly string[]): TypeFinding {
   const invoiceCues = INVOICE_CUES.filter((c) => c.test(text)).length;
   const money = lines.filter((l) => amountsInLine(l).length > 0).length;
   const hasTotal = /\bTOTAL\b/.test(text);
-  const pairs = findKeyValues(lines).pairs.length;
+  const keyValues = findKeyValues(lines);
+  const pairs = keyValues.pairs.length - keyValues.fromTables;
   const pairShare = lines.length === 0 ? 0 : pairs / lines.length;
   const formWords = lines.slice(0, FORM_TITLE_LINES).some((l) => FORM_WORDS.test(norm(l)));
   const checkboxes = /[☐☑☒]/.test(text);

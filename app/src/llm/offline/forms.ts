@@ -55,12 +55,51 @@ function isValueFor(next: string, label: string): boolean {
   return next.length > 2 * label.length && /[.!?]$/.test(next);
 }
 
+/** Fewest and most columns of a header row; more columns are rarely a table in reading order. */
+const MIN_TABLE_COLUMNS = 2;
+const MAX_TABLE_COLUMNS = 6;
+/** Most data rows read under one header row. */
+const MAX_TABLE_ROWS = 20;
+
+function isColumnHeader(line: string): boolean {
+  const t = line.trim();
+  return t.length > 0 && isBareLabel(t.replace(/:$/, '')) && !/\d/.test(t);
+}
+
+/**
+ * A table printed as a header row followed by data rows, in reading order: `k` captions, then
+ * rows of `k` values each. Each value pairs with its column's caption (as FUNSD links them).
+ * A row counts only when none of its cells is itself a caption or a question and at least one
+ * holds a digit or differs in case from its caption; reading stops at the first row that fails.
+ */
+function tableAt(lines: readonly string[], start: number): { pairs: KeyValue[]; headers: number; end: number } | undefined {
+  let k = 0;
+  while (k < MAX_TABLE_COLUMNS && start + k < lines.length && isColumnHeader(lines[start + k]!) && !isFormLabel(lines[start + k]!.trim())) k++;
+  if (k < MIN_TABLE_COLUMNS) return undefined;
+  const headers = lines.slice(start, start + k).map((l) => l.trim());
+  const pairs: KeyValue[] = [];
+  let end = start + k;
+  for (let row = 0; row < MAX_TABLE_ROWS && end + k <= lines.length; row++) {
+    const cells = lines.slice(end, end + k).map((l) => l.trim());
+    if (cells.some((c) => isQuestion(c) || headers.includes(c))) break;
+    if (!cells.every((c, col) => isValueFor(c, headers[col]!))) break;
+    cells.forEach((c, col) => pairs.push({ key: headers[col]!, value: c }));
+    end += k;
+  }
+  return pairs.length > 0 ? { pairs, headers: k, end } : undefined;
+}
+
 export interface KeyValueFinding {
   pairs: KeyValue[];
   /** Indices of lines used as an answer, so that headings are not taken from them. */
   answerLines: Set<number>;
   /** Pairs whose question ends in a colon or is a common bare label: the surer kind. */
   strong: number;
+  /**
+   * Pairs read from a header-row table. Receipts' item tables read as tables too, so these are
+   * no evidence that a document is a form.
+   */
+  fromTables: number;
 }
 
 /**
@@ -72,8 +111,17 @@ export function findKeyValues(lines: readonly string[]): KeyValueFinding {
   const pairs: KeyValue[] = [];
   const answerLines = new Set<number>();
   let strong = 0;
+  let fromTables = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
+    const table = tableAt(lines, i);
+    if (table) {
+      for (const p of table.pairs) pairs.push(p);
+      fromTables += table.pairs.length;
+      for (let j = i + table.headers; j < table.end; j++) answerLines.add(j);
+      i = table.end - 1;
+      continue;
+    }
     if (isQuestion(line)) {
       let taken = 0;
       for (let j = i + 1; j < lines.length && taken < MAX_ANSWER_LINES; j++) {
@@ -101,7 +149,7 @@ export function findKeyValues(lines: readonly string[]): KeyValueFinding {
       pairs.push({ key: `${inline[1]!.trim()}:`, value: inline[2]!.trim() });
     }
   }
-  return { pairs, answerLines, strong };
+  return { pairs, answerLines, strong, fromTables };
 }
 
 const TITLE_WORDS = /\b(REPORT|FORM|SHEET|MEMO(?:RANDUM)?|REQUEST|APPLICATION|AGREEMENT|ORDER|TRANSMISSION|PROPOSAL|CHECKLIST|EVALUATION|SUMMARY|QUESTIONNAIRE|INVOICE|RECEIPT|STATEMENT|NOTICE|LETTER|AUTHORIZATION|AUTHORISATION|RECORD|REVIEW|PLAN|BUDGET|SURVEY|PROFILE|CERTIFICATE|SCHEDULE)\b/i;

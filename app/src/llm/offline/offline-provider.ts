@@ -9,9 +9,9 @@ import { ProviderError, type CallRecord, type ExtractionRequest, type Extraction
 import { DocumentAnalysis } from './analysis.js';
 
 /** Model name on the offline provider's results and cost records; bump when the rules change meaningfully. */
-export const OFFLINE_MODEL = 'offline-rules-v1';
+export const OFFLINE_MODEL = 'offline-rules-v2';
 
-/** Phase-0 {@link LLMProvider}: rule-based extraction, model name `offline-rules-v1`. */
+/** Phase-0 {@link LLMProvider}: rule-based extraction, model name `offline-rules-v2`. */
 export class OfflineProvider implements LLMProvider {
   readonly name = 'offline' as const;
   readonly model = OFFLINE_MODEL;

@@ -54,6 +54,22 @@ function isAddressLike(line: string): boolean {
   return ADDRESS_WORDS.test(l) || POSTCODE.test(l) || MALAYSIAN_STATES.test(l) || FOREIGN_POSTCODE.test(l) || /^\d+[A-Z]?[,\s-]/.test(l);
 }
 
+/** Town-name words (`PERMAS JAYA`, `BANDAR UTAMA`) that also occur in shop and branch names. */
+const TOWN_WORDS = /\b(JAYA|UTAMA|BARU|CITY|SENTRAL)\b/gi;
+
+/**
+ * An address line that can open the block: besides looking like an address, it carries a street
+ * number, a postcode, a state or a street word, not just a town word that branch names share.
+ */
+function isAddressStart(line: string): boolean {
+  if (!isAddressLike(line)) return false;
+  const l = norm(line);
+  return POSTCODE.test(l) || MALAYSIAN_STATES.test(l) || FOREIGN_POSTCODE.test(l) || /^\d/.test(l) || ADDRESS_WORDS.test(l.replace(TOWN_WORDS, ' '));
+}
+
+/** A leading `ADDRESS:` label (`HQ ADD:`) is not part of the address. */
+const ADDRESS_LABEL = /^(?:HQ\s+)?ADD(?:RESS)?\s*[:.]\s*/i;
+
 /** Drops a trailing registration number or branch code: `FARMASI X S/B (587969-U)` → `FARMASI X S/B`. */
 export function cleanVendorName(line: string): string {
   let name = line.replace(/\s+/g, ' ').trim();
@@ -122,15 +138,16 @@ export function findAddress(lines: readonly string[], vendorLineIndex: number | 
   const from = (vendorLineIndex ?? -1) + 1;
   let start = -1;
   for (let i = from; i < lines.length && i <= from + ADDRESS_START_WINDOW; i++) {
-    if (isAddressLike(lines[i]!)) {
+    if (isAddressStart(lines[i]!)) {
       start = i;
       break;
     }
   }
+  const belowVendor = start >= 0;
   if (start < 0 && vendorLineIndex !== undefined) {
     // Some receipts print the branch address above the company line.
     for (let i = 0; i < vendorLineIndex; i++) {
-      if (isAddressLike(lines[i]!) && /\d/.test(lines[i]!)) {
+      if (isAddressStart(lines[i]!) && /\d/.test(lines[i]!)) {
         start = i;
         break;
       }
@@ -140,17 +157,22 @@ export function findAddress(lines: readonly string[], vendorLineIndex: number | 
   const parts: string[] = [];
   let hasPostcode = false;
   let hasState = false;
+  /** The block ended at a contact, tax or heading line (or the vendor line), not at stray text. */
+  let endedAtStop = false;
   for (let i = start; i < lines.length && parts.length < MAX_ADDRESS_LINES; i++) {
-    const raw = lines[i]!.replace(/\s+/g, ' ').trim();
+    const raw = (i === start ? lines[i]!.replace(ADDRESS_LABEL, '') : lines[i]!).replace(/\s+/g, ' ').trim();
     const l = norm(raw);
     const cut = /\s*\b(TEL|PHONE|FAX|H\/P)\b/i.exec(raw);
     if (cut && cut.index > 8) {
       parts.push(raw.slice(0, cut.index).replace(/[\s,;:]+$/, ''));
       hasPostcode ||= POSTCODE.test(l);
+      endedAtStop = true;
       break;
     }
-    if (PHONE_LINE.test(l) || ADDRESS_STOP.test(l) || BOILERPLATE.test(l) || /^\(.*\)$/.test(l)) break;
-    if (i === vendorLineIndex) break;
+    if (PHONE_LINE.test(l) || ADDRESS_STOP.test(l) || BOILERPLATE.test(l) || /^\(.*\)$/.test(l) || i === vendorLineIndex) {
+      endedAtStop = true;
+      break;
+    }
     if (parts.length > 0 && !isAddressLike(raw) && !(!/\d/.test(l) && letterShare(l) > 0.6 && l.split(' ').length <= 4)) break;
     if (parts.length > 0 && hasPostcode && hasState && !MALAYSIAN_STATES.test(l) && !FOREIGN_POSTCODE.test(l)) break;
     parts.push(raw);
@@ -160,7 +182,10 @@ export function findAddress(lines: readonly string[], vendorLineIndex: number | 
   if (parts.length === 0) return undefined;
   const address = parts.join(' ').trim();
   if (address.length < 8) return undefined;
-  const confidence = hasPostcode && hasState ? 0.88 : hasPostcode || hasState ? 0.8 : parts.length >= 2 ? 0.65 : 0.5;
+  // A block of two or more street lines fenced by the vendor above and a contact/tax line below
+  // has clear edges even without a postcode (measured right in every case on SROIE).
+  const fenced = belowVendor && endedAtStop && parts.length >= 2;
+  const confidence = hasPostcode && hasState ? 0.88 : hasPostcode || hasState ? 0.8 : fenced ? 0.75 : parts.length >= 2 ? 0.65 : 0.5;
   return { address, confidence };
 }
 
