@@ -165,6 +165,8 @@ function printSummary(r: RunReport, reportPath: string): void {
     `  throughput       ${r.throughput_docs_per_hour === null ? 'n/a' : r.throughput_docs_per_hour.toFixed(0)} documents/hour   (target >= 50)`,
     `  accuracy         ${Object.entries(r.accuracy).map(([f, a]) => `${f} ${a.correct}/${a.total} (${pct(a.rate)})`).join(', ') || 'no ground truth'}`,
   ];
+  const aa = r.auto_approved_fully_correct;
+  if (aa.total > 0) lines.push(`  approved & right ${aa.correct}/${aa.total} auto-approved documents right in every scored field (${pct(aa.rate)})`);
   if (r.key_value_pairs.total > 0) lines.push(`  form pairs       ${r.key_value_pairs.matched}/${r.key_value_pairs.total} question/answer pairs found (${pct(r.key_value_pairs.rate)})`);
   for (const rej of r.rejections) lines.push(`  rejected         ${rej.file}: ${rej.reason}`);
   for (const f of r.failures) lines.push(`  failed           ${f.document_id}: ${f.reason}`);

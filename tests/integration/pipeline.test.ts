@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_NAMES } from '../../app/src/domain/fields.js';
 import { sweepOutbox } from '../../app/src/queue/outbox.js';
 import { submitFiles } from '../../app/src/pipeline/ingest.js';
+import { buildRunReport } from '../../app/src/reporting/run-report.js';
 import { startHarness, writeDocuments, type Harness } from '../support/pipeline-harness.js';
 import { FORM_A, RECEIPT_A, RECEIPT_B } from '../support/synthetic-documents.js';
 
@@ -64,6 +65,16 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
     expect(costs).toHaveLength(3 * AGENT_NAMES.length);
     expect(new Set(costs.map((c) => c.provider))).toEqual(new Set(['offline']));
     expect(costs.every((c) => c.cost_usd === 0 && c.prompt_version.match(/^\d+\.\d+\.\d+$/))).toBe(true);
+
+    // The run report is built from what was stored (grouped sums run on the server).
+    const report = await buildRunReport({ store: h.store, batchId: result.batch_id, corpus: 'test', providerMode: 'offline', models: {}, startedAt: new Date(), finishedAt: new Date() });
+    expect(report.documents).toEqual({ submitted: 9, accepted: 3, rejected: 6, completed: 3, failed: 0, lost: 0 });
+    expect(report.cost_breakdown.by_provider).toEqual({ offline: { calls: 15, usd: 0 } });
+    expect(Object.values(report.cost_breakdown.by_agent).map((a) => a.calls)).toEqual([3, 3, 3, 3, 3]);
+    expect(report.accuracy.total_amount?.total).toBe(2);
+    expect(report.key_value_pairs.total).toBe(2);
+    expect(report.rejections).toHaveLength(6);
+    expect(report.per_document).toHaveLength(3);
 
     // Every document is either auto-approved or has exactly one pending review item.
     const review = await h.store.reviewQueue.find().toArray();

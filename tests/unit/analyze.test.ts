@@ -41,6 +41,7 @@ function reportOf(docs: PerDocument[], costs: RunReport['cost_breakdown'] = { by
     wall_seconds: 0,
     accuracy: {},
     key_value_pairs: { matched: 0, total: 0, rate: null },
+    auto_approved_fully_correct: { correct: 0, total: 0, rate: null },
     cost_breakdown: costs,
     price_table_versions: [],
     rejections: [],

@@ -79,6 +79,7 @@ function reportOf(docs: PerDocument[]): RunReport {
     wall_seconds: 0,
     accuracy: {},
     key_value_pairs: { matched: 0, total: 0, rate: null },
+    auto_approved_fully_correct: { correct: 0, total: 0, rate: null },
     cost_breakdown: { by_agent: {}, by_provider: {}, by_model: {}, by_tier: {} },
     price_table_versions: [],
     rejections: [],

@@ -44,6 +44,11 @@ export interface RunReport {
   wall_seconds: number;
   accuracy: Record<string, { correct: number; total: number; rate: number | null }>;
   key_value_pairs: { matched: number; total: number; rate: number | null };
+  /**
+   * Of the auto-approved documents that have ground truth, how many are right in every scored
+   * field: what auto-approval is worth. Approval is decided on confidence, not on correctness.
+   */
+  auto_approved_fully_correct: { correct: number; total: number; rate: number | null };
   cost_breakdown: Record<'by_agent' | 'by_provider' | 'by_model' | 'by_tier', Record<string, { calls: number; usd: number }>>;
   price_table_versions: string[];
   rejections: { file: string | null; document_id: string | null; reason: string }[];
@@ -128,6 +133,9 @@ export async function buildRunReport(input: BuildReportInput): Promise<RunReport
   }
   for (const a of Object.values(accuracy)) a.rate = a.total ? a.correct / a.total : null;
 
+  const approvedScored = perDocument.filter((d) => d.approval_status === 'auto_approved' && d.accuracy.some((a) => a.field !== 'key_values'));
+  const approvedCorrect = approvedScored.filter((d) => d.accuracy.every((a) => a.field === 'key_values' || a.correct)).length;
+
   const costs = perDocument.map((d) => d.cost_usd);
   const finished = completedJobs.map((j) => j.completed_at?.getTime() ?? 0).filter((t) => t > 0);
   const firstCreated = Math.min(...accepted.map((j) => j.created_at.getTime()));
@@ -159,6 +167,11 @@ export async function buildRunReport(input: BuildReportInput): Promise<RunReport
     wall_seconds: (input.finishedAt.getTime() - input.startedAt.getTime()) / 1000,
     accuracy,
     key_value_pairs: { ...pairs, rate: pairs.total ? pairs.matched / pairs.total : null },
+    auto_approved_fully_correct: {
+      correct: approvedCorrect,
+      total: approvedScored.length,
+      rate: approvedScored.length ? approvedCorrect / approvedScored.length : null,
+    },
     cost_breakdown: breakdown,
     price_table_versions: [...new Set(breakdownRows.map((r) => r._id.price))].sort(),
     rejections: jobs.filter((j) => j.status === 'rejected').map((j) => ({ file: j.source_file, document_id: j.document_id, reason: j.reject_reason ?? '' })),
