@@ -24,9 +24,8 @@ import {
   type ExtractionRequest,
   type ExtractionResult,
   type LLMProvider,
-  ProviderError,
 } from './provider.js';
-import { DEFAULT_RETRY_POLICY, TransportError, isTransientStatus, parseRetryAfterMs, withTransportRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, TransportError, isTransientStatus, parseRetryAfterMs, withTransportRetry, failedCallRecord, giveUp, type RetryPolicy } from './retry.js';
 
 /**
  * Re-asks after an unusable answer. One: structured outputs make a bad envelope rare, and each
@@ -225,7 +224,7 @@ export class AnthropicProvider implements LLMProvider {
             return { message, durationSeconds: (performance.now() - started) / 1000, attempt };
           } catch (error) {
             const failure = classifyAnthropicError(error, this.timeoutMs);
-            calls.push(this.errorRecord(attempt, failure.message, (performance.now() - started) / 1000));
+            calls.push(failedCallRecord(this.name, this.model, attempt, failure.message, (performance.now() - started) / 1000));
             throw failure;
           }
         },
@@ -233,36 +232,10 @@ export class AnthropicProvider implements LLMProvider {
         request.signal,
       );
     } catch (error) {
-      if (request.signal?.aborted) {
-        throw new ProviderError(`anthropic ${this.model}: aborted by caller`, calls, true, { cause: error });
-      }
-      const failure = error instanceof TransportError ? error : new TransportError(String(error), true, { cause: error });
-      const failedAttempts = calls.filter((c) => c.outcome === 'error').length;
-      throw new ProviderError(
-        `anthropic ${this.model}: ${failure.message}` + (failure.transient ? ` (gave up after ${failedAttempts} failed attempts)` : ' (not retried)'),
-        calls,
-        failure.transient,
-        { cause: error },
-      );
+      throw giveUp(`anthropic ${this.model}`, calls, error, request.signal);
     }
   }
 
-  private errorRecord(attempt: number, message: string, durationSeconds: number): CallRecord {
-    return {
-      provider: this.name,
-      model: this.model,
-      attempt,
-      outcome: 'error',
-      error: message,
-      // Failed requests are not billed by Anthropic.
-      input_tokens: 0,
-      output_tokens: 0,
-      duration_seconds: durationSeconds,
-      gpu_seconds: 0,
-      cost_usd: 0,
-      price_table_version: PRICE_TABLE_VERSION,
-    };
-  }
 }
 
 /** Maps what the SDK throws to a {@link TransportError} (order matters: subclasses first). */

@@ -18,9 +18,8 @@ import {
   type ExtractionRequest,
   type ExtractionResult,
   type LLMProvider,
-  ProviderError,
 } from './provider.js';
-import { DEFAULT_RETRY_POLICY, TransportError, callSignal, isTransientStatus, withTransportRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, TransportError, callSignal, isTransientStatus, withTransportRetry, failedCallRecord, giveUp, type RetryPolicy } from './retry.js';
 
 /**
  * Re-asks after an unusable answer (not JSON, wrong envelope). One: a model that fails twice
@@ -134,7 +133,7 @@ export class OllamaProvider implements LLMProvider {
             return { response, durationSeconds: (performance.now() - started) / 1000, attempt };
           } catch (error) {
             const failure = classifyOllamaError(error, timedOut(), this.timeoutMs, request.signal);
-            calls.push(this.errorRecord(attempt, failure.message, (performance.now() - started) / 1000));
+            calls.push(failedCallRecord(this.name, this.model, attempt, failure.message, (performance.now() - started) / 1000));
             throw failure;
           }
         },
@@ -142,36 +141,10 @@ export class OllamaProvider implements LLMProvider {
         request.signal,
       );
     } catch (error) {
-      if (request.signal?.aborted) {
-        throw new ProviderError(`ollama ${this.model}: aborted by caller`, calls, true, { cause: error });
-      }
-      const failure = error instanceof TransportError ? error : new TransportError(String(error), true, { cause: error });
-      const failedAttempts = calls.filter((c) => c.outcome === 'error').length;
-      throw new ProviderError(
-        `ollama ${this.model} at ${this.host}: ${failure.message}` +
-          (failure.transient ? ` (gave up after ${failedAttempts} failed attempts)` : ' (not retried)'),
-        calls,
-        failure.transient,
-        { cause: error },
-      );
+      throw giveUp(`ollama ${this.model} at ${this.host}`, calls, error, request.signal);
     }
   }
 
-  private errorRecord(attempt: number, message: string, durationSeconds: number): CallRecord {
-    return {
-      provider: this.name,
-      model: this.model,
-      attempt,
-      outcome: 'error',
-      error: message,
-      input_tokens: 0,
-      output_tokens: 0,
-      duration_seconds: durationSeconds,
-      gpu_seconds: 0,
-      cost_usd: 0,
-      price_table_version: PRICE_TABLE_VERSION,
-    };
-  }
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
+import { PRICE_TABLE_VERSION } from './prices.js';
+import { ProviderError, type CallRecord, type ProviderName } from './provider.js';
 
 export interface RetryPolicy {
   /**
@@ -116,4 +118,37 @@ export function callSignal(outer: AbortSignal | undefined, timeoutMs: number): {
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
   return { signal, timedOut: () => timeout.aborted && !outer?.aborted };
+}
+
+/** The cost record of a failed attempt: no tokens billed, no GPU time reported, $0. */
+export function failedCallRecord(provider: ProviderName, model: string, attempt: number, message: string, durationSeconds: number): CallRecord {
+  return {
+    provider,
+    model,
+    attempt,
+    outcome: 'error',
+    error: message,
+    input_tokens: 0,
+    output_tokens: 0,
+    duration_seconds: durationSeconds,
+    gpu_seconds: 0,
+    cost_usd: 0,
+    price_table_version: PRICE_TABLE_VERSION,
+  };
+}
+
+/**
+ * The {@link ProviderError} a provider throws when it gives up: transient unless the endpoint
+ * refused for good; an abort by the caller is transient (the job may run again later).
+ */
+export function giveUp(label: string, calls: CallRecord[], error: unknown, signal: AbortSignal | undefined): ProviderError {
+  if (signal?.aborted) return new ProviderError(`${label}: aborted by caller`, calls, true, { cause: error });
+  const failure = error instanceof TransportError ? error : new TransportError(String(error), true, { cause: error });
+  const failedAttempts = calls.filter((c) => c.outcome === 'error').length;
+  return new ProviderError(
+    `${label}: ${failure.message}` + (failure.transient ? ` (gave up after ${failedAttempts} failed attempts)` : ' (not retried)'),
+    calls,
+    failure.transient,
+    { cause: error },
+  );
 }
