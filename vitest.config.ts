@@ -12,5 +12,12 @@ export default defineConfig({
     // Hooks may start app services (fastify, MCP agents) against the shared backing services.
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
+    // `npm run coverage` (checklist "Code coverage ≥80%"): fails below the thresholds.
+    coverage: {
+      provider: 'v8',
+      include: ['app/src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: { statements: 80, branches: 80, functions: 80, lines: 80 },
+    },
   },
 });
