@@ -28,12 +28,14 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
       'e-empty.json': { id: 'EMPTY', ocr_lines: ['', '  '] },
       'f-bad-utf8.json': new Uint8Array([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
       'g-duplicate.json': { ...RECEIPT_A },
-      'h-too-large.json': { id: 'HUGE', ocr_lines: ['x'.repeat(300 * 1024)] },
+      'h-too-large.json': { id: 'HUGE', ocr_lines: Array.from({ length: 300 }, () => 'x'.repeat(1024)) },
       'i-no-lines.json': { id: 'NOLINES' },
+      'j-long-line.json': { id: 'LONGLINE', ocr_lines: ['x'.repeat(5000)] },
+      'k-many-lines.json': { id: 'MANYLINES', ocr_lines: Array.from({ length: 5001 }, () => 'x') },
     });
     const result = await h.submit(files);
     expect(result.accepted).toBe(3);
-    expect(result.rejected).toBe(6);
+    expect(result.rejected).toBe(8);
     const reasons = Object.fromEntries(result.jobs.filter((j) => j.status === 'rejected').map((j) => [j.file.split('/').pop(), j.reason]));
     expect(reasons['d-malformed.json']).toMatch(/^malformed JSON/);
     expect(reasons['e-empty.json']).toMatch(/^no text/);
@@ -41,10 +43,13 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
     expect(reasons['g-duplicate.json']).toMatch(/^duplicate document id "SYN-RCPT-0001"/);
     expect(reasons['h-too-large.json']).toMatch(/over the limit of 262144/);
     expect(reasons['i-no-lines.json']).toMatch(/ocr_lines/);
+    // Ingest's bounds are the agents' input bounds: what is accepted always reaches the agents.
+    expect(reasons['j-long-line.json']).toMatch(/a line is longer than 4000 characters/);
+    expect(reasons['k-many-lines.json']).toMatch(/more than 5000 lines/);
 
     await h.waitForBatch(result.batch_id);
     const jobs = await h.store.ocrJobs.find({ batch_id: result.batch_id }).toArray();
-    expect(jobs.filter((j) => j.status === 'rejected')).toHaveLength(6);
+    expect(jobs.filter((j) => j.status === 'rejected')).toHaveLength(8);
     expect(jobs.filter((j) => j.status === 'rejected').every((j) => j.reject_reason)).toBe(true);
     const completed = jobs.filter((j) => j.status === 'completed');
     expect(completed.map((j) => j.document_id).sort()).toEqual(['SYN-FORM-0001', 'SYN-RCPT-0001', 'SYN-RCPT-0002']);
@@ -68,12 +73,12 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
 
     // The run report is built from what was stored (grouped sums run on the server).
     const report = await buildRunReport({ store: h.store, batchId: result.batch_id, corpus: 'test', providerMode: 'offline', models: {}, startedAt: new Date(), finishedAt: new Date() });
-    expect(report.documents).toEqual({ submitted: 9, accepted: 3, rejected: 6, completed: 3, failed: 0, lost: 0 });
+    expect(report.documents).toEqual({ submitted: 11, accepted: 3, rejected: 8, completed: 3, failed: 0, lost: 0 });
     expect(report.cost_breakdown.by_provider).toEqual({ offline: { calls: 15, usd: 0 } });
     expect(Object.values(report.cost_breakdown.by_agent).map((a) => a.calls)).toEqual([3, 3, 3, 3, 3]);
     expect(report.accuracy.total_amount?.total).toBe(2);
     expect(report.key_value_pairs.total).toBe(2);
-    expect(report.rejections).toHaveLength(6);
+    expect(report.rejections).toHaveLength(8);
     expect(report.per_document).toHaveLength(3);
 
     // Every document is either auto-approved or has exactly one pending review item.

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FIELD_NAMES, type AgentName, type FieldName } from '../domain/fields.js';
+import { MAX_OCR_LINE_CHARS, MAX_OCR_LINES } from '../domain/input-document.js';
 import type { CallRecord } from '../llm/provider.js';
 import { AGENTS } from './registry.js';
 
@@ -18,10 +19,7 @@ export const TIERS = ['offline', 'local', 'escalation'] as const;
 /** Which provider serves a call: offline rules (phase 0), Ollama (phase 1), Claude (phase 2). */
 export type Tier = (typeof TIERS)[number];
 
-// Input bounds: far above any real receipt or form (the corpus tops out near 200 lines), low
-// enough that one request cannot pin an agent with megabytes of text.
-const MAX_OCR_LINES = 5_000;
-const MAX_OCR_LINE_CHARS = 4_000;
+// Input bounds are ingest's (app/src/domain/input-document.ts), so an accepted document always fits.
 
 /** Zod of a {@link CallRecord}, to validate the records an agent sends back. */
 export const callRecordSchema = z.object({

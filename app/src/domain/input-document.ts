@@ -12,6 +12,14 @@
  */
 import { z } from 'zod';
 
+/**
+ * Bounds on one document's text, shared with the agents' tool input schema so that whatever
+ * ingest accepts, every agent accepts: far above any real receipt or form (the corpus tops out
+ * near 200 lines), low enough that one document cannot pin an agent with megabytes of text.
+ */
+export const MAX_OCR_LINES = 5_000;
+export const MAX_OCR_LINE_CHARS = 4_000;
+
 export const inputDocumentSchema = z.object({
   id: z
     .string()
@@ -20,7 +28,10 @@ export const inputDocumentSchema = z.object({
     .max(200, 'id is longer than 200 characters')
     .regex(/^[A-Za-z0-9._:-]+$/, 'id may contain only letters, digits and . _ : -'),
   source: z.string().optional(),
-  ocr_lines: z.array(z.string()).min(1, 'ocr_lines is empty'),
+  ocr_lines: z
+    .array(z.string().max(MAX_OCR_LINE_CHARS, `a line is longer than ${MAX_OCR_LINE_CHARS} characters`))
+    .min(1, 'ocr_lines is empty')
+    .max(MAX_OCR_LINES, `more than ${MAX_OCR_LINES} lines`),
   ground_truth: z.record(z.string(), z.string()).optional(),
   key_values: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
 });
