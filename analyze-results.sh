@@ -3,5 +3,5 @@
 # analyze-results.sh", "Identify top 3 missing fields").
 # Usage: ./analyze-results.sh [REPORT.json] [--json]   (default: reports/latest.json)
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")"
-exec node --import "file://$PWD/node_modules/tsx/dist/loader.mjs" scripts/analyze.ts "$@"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+exec node --import "file://$here/node_modules/tsx/dist/loader.mjs" "$here/scripts/analyze.ts" "$@"

@@ -31,10 +31,10 @@ if [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/tsx ] || [ "${B
   fi
 fi
 
-if [ ! -x .bin/nsqd ] || [ ! -x .bin/nsqlookupd ] || [ ! -x .bin/ferretdb ]; then
-  if ! command -v go >/dev/null 2>&1; then
-    echo "bootstrap: go not found: Go >= 1.22 is needed to build nsqd, nsqlookupd and ferretdb" >&2
-    exit 1
-  fi
-  bash scripts/build-services.sh
+# build-services.sh rebuilds only what is missing or older than its sources under tools/.
+if command -v go >/dev/null 2>&1; then
+  bash scripts/build-services.sh >/dev/null
+elif [ ! -x .bin/nsqd ] || [ ! -x .bin/nsqlookupd ] || [ ! -x .bin/ferretdb ]; then
+  echo "bootstrap: go not found: Go >= 1.22 is needed to build nsqd, nsqlookupd and ferretdb" >&2
+  exit 1
 fi

@@ -5,8 +5,9 @@
  * as separate processes, submits a corpus, shows progress until every job is terminal, then
  * writes a JSON report (reports/e2e-<time>.json and reports/latest.json) and prints a summary.
  *
- * Exit code: 0 when every accepted job reached a terminal state; 1 when a job was lost
- * (not terminal at the deadline, or completed without an enriched document) or the run crashed.
+ * Exit code: 0 when every accepted job completed; 1 when a job was lost (not terminal at the
+ * deadline, or completed without an enriched document), failed (dead-lettered), or the run
+ * crashed (a process died); 2 for a usage or configuration error; 130 when interrupted.
  *
  * Models: offline rules unless OLLAMA_HOST (phase 1) and/or ANTHROPIC_API_KEY (phase 2) are set.
  */
@@ -19,7 +20,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { AGENT_NAMES } from '../app/src/domain/fields.js';
 import { OFFLINE_MODEL } from '../app/src/llm/offline/index.js';
-import { loadConfig, type AppConfig } from '../app/src/config.js';
+import { ConfigError, loadConfig, type AppConfig } from '../app/src/config.js';
 import { listDocumentFiles, submitFiles } from '../app/src/pipeline/ingest.js';
 import { ensureTopology, Publisher, topicStats } from '../app/src/queue/nsq.js';
 import { buildRunReport, type RunReport } from '../app/src/reporting/run-report.js';
@@ -49,8 +50,13 @@ interface Args {
   report?: string;
 }
 
+/** A mistake in the command line: one line and the usage, exit 2 (not a crash). */
+class UsageError extends Error {}
+
 function parseCli(argv: string[]): Args {
-  const { values } = parseArgs({
+  let parsed;
+  try {
+    parsed = parseArgs({
     args: argv,
     options: {
       corpus: { type: 'string' },
@@ -62,6 +68,10 @@ function parseCli(argv: string[]): Args {
     },
     strict: true,
   });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -69,7 +79,7 @@ function parseCli(argv: string[]): Args {
   const positive = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got "${v}"`);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
     return n;
   };
   const shared = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'sroie');
@@ -93,9 +103,17 @@ interface Child {
 const TSX_LOADER = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const CLI = path.join(REPO_ROOT, 'app', 'src', 'cli', 'enrich.ts');
 
+/** Why a child is gone (exit code or signal), or null while it runs. */
+function exitOf(child: Child): string | null {
+  if (child.proc.signalCode) return `killed by ${child.proc.signalCode}`;
+  if (child.proc.exitCode !== null) return `exited with code ${child.proc.exitCode}`;
+  return null;
+}
+
 function spawnCli(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, healthUrl: string): Child {
   const log = createWriteStream(path.join(logDir, `${name}.log`));
-  const proc = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a terminal's Ctrl-C reaches only this script, which stops workers first.
+  const proc = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   proc.stdout!.pipe(log);
   proc.stderr!.pipe(log);
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
@@ -106,7 +124,8 @@ async function waitHealthy(child: Child): Promise<void> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
-    if (child.proc.exitCode !== null) throw new Error(`${child.name} exited with code ${child.proc.exitCode} during start-up (see its log)`);
+    const gone = exitOf(child);
+    if (gone) throw new Error(`${child.name} ${gone} during start-up (see its log)`);
     try {
       const res = await fetch(child.healthUrl);
       if (res.ok) return;
@@ -123,13 +142,13 @@ async function stopChildren(children: Child[]): Promise<void> {
   // Workers first, so they can finish in-flight calls to the agents.
   const ordered = [...children.filter((c) => c.name.startsWith('worker')), ...children.filter((c) => !c.name.startsWith('worker'))];
   for (const group of [ordered.filter((c) => c.name.startsWith('worker')), ordered.filter((c) => !c.name.startsWith('worker'))]) {
-    for (const c of group) if (c.proc.exitCode === null) c.proc.kill('SIGTERM');
+    for (const c of group) if (!exitOf(c)) c.proc.kill('SIGTERM');
     await Promise.all(
       group.map((c) =>
         Promise.race([
           c.exited,
           new Promise((r) => setTimeout(r, 15_000)).then(() => {
-            if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+            if (!exitOf(c)) c.proc.kill('SIGKILL');
           }),
         ]),
       ),
@@ -177,9 +196,17 @@ function printSummary(r: RunReport, reportPath: string): void {
 
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2));
-  let files = await listDocumentFiles(args.corpus);
+  // Fail on a bad setting before anything starts (the service addresses are filled in later).
+  loadConfig(process.env);
+  const listing = await listDocumentFiles(args.corpus).catch((err: Error) => {
+    throw new UsageError(`--corpus ${args.corpus}: ${err.message}`);
+  });
+  let files = listing.files;
   if (args.limit) files = files.slice(0, args.limit);
-  if (files.length === 0) throw new Error(`no .json documents in ${args.corpus}`);
+  if (files.length === 0) throw new UsageError(`no .json documents in ${args.corpus}`);
+  if (listing.skipped.length > 0) {
+    console.log(`skipping ${listing.skipped.length} entries that are not .json files: ${listing.skipped.slice(0, 5).map((f) => path.basename(f)).join(', ')}${listing.skipped.length > 5 ? ', ...' : ''}`);
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const reportsDir = path.join(REPO_ROOT, 'reports');
   const logDir = path.join(reportsDir, 'logs', stamp);
@@ -190,13 +217,14 @@ async function main(): Promise<number> {
   const started = Date.now();
   const services: LocalServices = await startLocalServices({ logDir });
   const children: Child[] = [];
-  // Ctrl-C or a CI timeout: take the agents, workers and services down with us.
+  // Ctrl-C or a CI timeout: stop submitting and waiting, write the report of what was done (marked
+  // interrupted), then stop workers, agents and services in that order. A second signal forces it.
+  const interrupt = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping`);
-      void stopChildren(children)
-        .then(() => services.stop())
-        .finally(() => process.exit(130));
+    process.on(signal, () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      console.error(`\n${signal}: stopping (again to force)`);
+      interrupt.abort(signal);
     });
   }
   let store: Store | null = null;
@@ -238,12 +266,19 @@ async function main(): Promise<number> {
     publisher = await Publisher.connect(config.NSQD_TCP_ADDRESS);
     const batchId = randomUUID();
     const submittedAt = new Date();
-    const submitted = await submitFiles(files, { store, publisher, config }, batchId);
+    const submitted = await submitFiles(files, { store, publisher, config, signal: interrupt.signal }, batchId);
     console.log(`submitted ${submitted.accepted} jobs (${submitted.rejected} rejected) in ${((Date.now() - submittedAt.getTime()) / 1000).toFixed(1)} s`);
 
     const timeoutMs = (args.timeoutSeconds ?? 300 + 10 * files.length) * 1000;
     const bar = new cliProgress.SingleBar(
-      { format: 'enriching [{bar}] {value}/{total} jobs terminal | {completed} completed, {failed} failed | {duration_formatted}', hideCursor: true, stream: process.stderr },
+      {
+        format: 'enriching [{bar}] {value}/{total} jobs terminal | {completed} completed, {failed} failed | {duration_formatted}',
+        hideCursor: true,
+        stream: process.stderr,
+        // Without a terminal (CI, a log file) print a line every 10 s instead of nothing.
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
+      },
       cliProgress.Presets.shades_classic,
     );
     bar.start(submitted.accepted, 0, { completed: 0, failed: 0 });
@@ -256,10 +291,10 @@ async function main(): Promise<number> {
       const n = (s: string) => counts.find((c) => c._id === s)?.n ?? 0;
       const terminal = TERMINAL_JOB_STATUSES.reduce((sum, s) => sum + (s === 'rejected' ? 0 : n(s)), 0);
       bar.update(terminal, { completed: n('completed'), failed: n('failed') });
-      if (terminal >= submitted.accepted) break;
-      const dead = children.find((c) => c.proc.exitCode !== null);
+      if (terminal >= submitted.accepted || interrupt.signal.aborted) break;
+      const dead = children.find((c) => exitOf(c) !== null);
       if (dead) {
-        crashed = `${dead.name} exited with code ${dead.proc.exitCode}`;
+        crashed = `${dead.name} ${exitOf(dead)}`;
         break;
       }
       if (Date.now() > deadline) break;
@@ -272,13 +307,23 @@ async function main(): Promise<number> {
     const report = await buildRunReport({ store, batchId, corpus: args.corpus, providerMode: mode, models, startedAt: submittedAt, finishedAt });
     const dead = await topicStats(services.nsqdHttpAddress, config.NSQ_DEAD_LETTER_TOPIC);
     const reportPath = path.join(reportsDir, `e2e-${stamp}.json`);
-    const body = JSON.stringify({ ...report, dead_letter_depth: dead?.depth ?? 0, run_seconds_total: (Date.now() - started) / 1000, crashed }, null, 2);
+    const interrupted = interrupt.signal.aborted ? String(interrupt.signal.reason) : null;
+    const body = JSON.stringify(
+      { ...report, dead_letter_depth: dead?.depth ?? 0, run_seconds_total: (Date.now() - started) / 1000, crashed, interrupted },
+      null,
+      2,
+    );
     await writeFile(reportPath, body);
     await writeFile(path.join(reportsDir, 'latest.json'), body);
     if (args.report) await writeFile(path.resolve(args.report), body);
     printSummary(report, path.relative(process.cwd(), reportPath));
     if (crashed) console.error(`run crashed: ${crashed}`);
-    return report.documents.lost > 0 || crashed ? 1 : 0;
+    if (interrupted) {
+      console.error(`run interrupted by ${interrupted}: the report covers the ${submitted.jobs.length} documents submitted`);
+      return 130;
+    }
+    // Lost jobs or a crash fail the run; so do failed jobs (dead-lettered after maxAttempts).
+    return report.documents.lost > 0 || report.documents.failed > 0 || crashed ? 1 : 0;
   } finally {
     publisher?.close();
     await store?.close();
@@ -290,6 +335,14 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`run-e2e-test: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (err instanceof ConfigError) {
+      console.error(`run-e2e-test: ${err.message}`);
+      process.exit(2);
+    }
     console.error(`e2e run crashed: ${(err as Error).stack ?? err}`);
     process.exit(1);
   },

@@ -251,7 +251,8 @@ async function startService(spec: ServiceSpec): Promise<RunningService> {
     const ports = await freePorts(spec.portCount);
     const started = Date.now();
     const logFd = openSync(spec.logFile, 'a');
-    const child = spawn(join(BIN_DIR, spec.name), spec.args(ports), { stdio: ['ignore', logFd, logFd] });
+    // Own process group: a terminal's Ctrl-C reaches only our process, which stops these in order.
+    const child = spawn(join(BIN_DIR, spec.name), spec.args(ports), { stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
     liveChildren.add(child);
     let exited: string | undefined;

@@ -32,10 +32,11 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
       'i-no-lines.json': { id: 'NOLINES' },
       'j-long-line.json': { id: 'LONGLINE', ocr_lines: ['x'.repeat(5000)] },
       'k-many-lines.json': { id: 'MANYLINES', ocr_lines: Array.from({ length: 5001 }, () => 'x') },
+      'l-huge-file.json': JSON.stringify({ id: 'HUGEFILE', ocr_lines: ['x'], padding: 'p'.repeat(1_200_000) }),
     });
     const result = await h.submit(files);
     expect(result.accepted).toBe(3);
-    expect(result.rejected).toBe(8);
+    expect(result.rejected).toBe(9);
     const reasons = Object.fromEntries(result.jobs.filter((j) => j.status === 'rejected').map((j) => [j.file.split('/').pop(), j.reason]));
     expect(reasons['d-malformed.json']).toMatch(/^malformed JSON/);
     expect(reasons['e-empty.json']).toMatch(/^no text/);
@@ -46,10 +47,12 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
     // Ingest's bounds are the agents' input bounds: what is accepted always reaches the agents.
     expect(reasons['j-long-line.json']).toMatch(/a line is longer than 4000 characters/);
     expect(reasons['k-many-lines.json']).toMatch(/more than 5000 lines/);
+    // A file far over the text limit is refused from its size, before it is read.
+    expect(reasons['l-huge-file.json']).toMatch(/^file is \d+ bytes, over the limit of 1048576/);
 
     await h.waitForBatch(result.batch_id);
     const jobs = await h.store.ocrJobs.find({ batch_id: result.batch_id }).toArray();
-    expect(jobs.filter((j) => j.status === 'rejected')).toHaveLength(8);
+    expect(jobs.filter((j) => j.status === 'rejected')).toHaveLength(9);
     expect(jobs.filter((j) => j.status === 'rejected').every((j) => j.reject_reason)).toBe(true);
     const completed = jobs.filter((j) => j.status === 'completed');
     expect(completed.map((j) => j.document_id).sort()).toEqual(['SYN-FORM-0001', 'SYN-RCPT-0001', 'SYN-RCPT-0002']);
@@ -73,12 +76,12 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
 
     // The run report is built from what was stored (grouped sums run on the server).
     const report = await buildRunReport({ store: h.store, batchId: result.batch_id, corpus: 'test', providerMode: 'offline', models: {}, startedAt: new Date(), finishedAt: new Date() });
-    expect(report.documents).toEqual({ submitted: 11, accepted: 3, rejected: 8, completed: 3, failed: 0, lost: 0 });
+    expect(report.documents).toEqual({ submitted: 12, accepted: 3, rejected: 9, completed: 3, failed: 0, lost: 0 });
     expect(report.cost_breakdown.by_provider).toEqual({ offline: { calls: 15, usd: 0 } });
     expect(Object.values(report.cost_breakdown.by_agent).map((a) => a.calls)).toEqual([3, 3, 3, 3, 3]);
     expect(report.accuracy.total_amount?.total).toBe(2);
     expect(report.key_value_pairs.total).toBe(2);
-    expect(report.rejections).toHaveLength(8);
+    expect(report.rejections).toHaveLength(9);
     expect(report.per_document).toHaveLength(3);
 
     // Every document is either auto-approved or has exactly one pending review item.

@@ -89,9 +89,21 @@ describe('parseInputDocument: rejections', () => {
     });
   });
 
-  it('rejects a non-string ground_truth value', () => {
-    const r = rejection(parseInputDocument(json({ id: 'A1', ocr_lines: ['x'], ground_truth: { total: 31 } }), LIMITS));
+  it('rejects a ground_truth value that is neither string, number nor null', () => {
+    const r = rejection(parseInputDocument(json({ id: 'A1', ocr_lines: ['x'], ground_truth: { total: [31] } }), LIMITS));
     expect(r.reason).toMatch(/^invalid document: ground_truth\.total: /);
+  });
+
+  it('keeps optional accuracy fields from rejecting a document: numbers become strings, nulls are dropped', () => {
+    const r = parseInputDocument(
+      json({ id: 'A1', source: null, ocr_lines: ['x'], ground_truth: { total: 31.5, date: null, company: 'ACME' }, key_values: [{ question: 'TO:', answer: null }] }),
+      LIMITS,
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.document.ground_truth).toEqual({ total: '31.5', company: 'ACME' });
+    expect(r.document.key_values).toEqual([{ question: 'TO:', answer: '' }]);
+    expect(r.document.source).toBeUndefined();
   });
 });
 

@@ -32,7 +32,9 @@ program
       return null;
     });
     try {
-      const files = (await Promise.all(paths.map(listDocumentFiles))).flat();
+      const listings = await Promise.all(paths.map(listDocumentFiles));
+      const files = listings.flatMap((l) => l.files);
+      for (const skipped of listings.flatMap((l) => l.skipped)) console.error(`skipped ${skipped}: not a .json file`);
       const result = await submitFiles(files, { store, publisher, config, metrics: createMetrics('submit') });
       if (opts.json) console.log(JSON.stringify(result, null, 2));
       else {

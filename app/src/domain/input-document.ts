@@ -27,15 +27,30 @@ export const inputDocumentSchema = z.object({
     .min(1, 'id must be a non-empty string')
     .max(200, 'id is longer than 200 characters')
     .regex(/^[A-Za-z0-9._:-]+$/, 'id may contain only letters, digits and . _ : -'),
-  source: z.string().optional(),
+  source: z.string().nullish().transform((v) => v ?? undefined),
   ocr_lines: z
     .array(z.string().max(MAX_OCR_LINE_CHARS, `a line is longer than ${MAX_OCR_LINE_CHARS} characters`))
     .min(1, 'ocr_lines is empty')
     .max(MAX_OCR_LINES, `more than ${MAX_OCR_LINES} lines`),
-  ground_truth: z.record(z.string(), z.string()).optional(),
-  key_values: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
+  // Ground truth only measures accuracy, so it never rejects a document: numbers become strings
+  // and nulls are dropped.
+  ground_truth: z
+    .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+    .nullish()
+    .transform((gt) => (gt ? Object.fromEntries(Object.entries(gt).flatMap(([k, v]) => (v === null ? [] : [[k, String(v)]]))) : undefined)),
+  key_values: z
+    .array(z.object({ question: z.string(), answer: z.string().nullable().transform((a) => a ?? '') }))
+    .nullish()
+    .transform((kv) => kv ?? undefined),
 });
-export type InputDocument = z.infer<typeof inputDocumentSchema>;
+/** A validated input document. */
+export interface InputDocument {
+  id: string;
+  source?: string;
+  ocr_lines: string[];
+  ground_truth?: Record<string, string>;
+  key_values?: { question: string; answer: string }[];
+}
 
 export interface InputLimits {
   /** Maximum total OCR text size in bytes (UTF-8). */
@@ -71,7 +86,7 @@ export function parseInputDocument(raw: Uint8Array, limits: InputLimits): ParseR
     const issue = parsed.error.issues[0]!;
     return { ok: false, reason: `invalid document: ${issue.path.join('.') || '(root)'}: ${issue.message}`, documentId };
   }
-  const doc = parsed.data;
+  const doc: InputDocument = parsed.data;
   if (doc.ocr_lines.every((l) => l.trim() === '')) {
     return { ok: false, reason: 'no text: every ocr_lines entry is blank', documentId: doc.id };
   }

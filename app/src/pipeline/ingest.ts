@@ -33,12 +33,30 @@ export interface SubmitResult {
   unpublished: number;
 }
 
-/** Lists the `.json` files of a path: the file itself, or a directory's files sorted by name. */
-export async function listDocumentFiles(target: string): Promise<string[]> {
+export interface DocumentListing {
+  /** Files to submit, sorted by name. */
+  files: string[];
+  /** Entries of a folder that are not submitted: sub-folders and files not ending in `.json`. */
+  skipped: string[];
+}
+
+/**
+ * Lists what to submit from a path: the file itself, or a folder's `*.json` entries sorted by name
+ * (not recursive). Anything else in the folder is listed as skipped so callers can say so.
+ * @throws the fs error when the path does not exist.
+ */
+export async function listDocumentFiles(target: string): Promise<DocumentListing> {
   const info = await stat(target);
-  if (info.isFile()) return [target];
-  const names = (await readdir(target)).filter((n) => n.toLowerCase().endsWith('.json')).sort();
-  return names.map((n) => path.join(target, n));
+  if (!info.isDirectory()) return { files: [target], skipped: [] };
+  const entries = await readdir(target, { withFileTypes: true });
+  const files: string[] = [];
+  const skipped: string[] = [];
+  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(target, e.name);
+    if (e.name.toLowerCase().endsWith('.json') && !e.isDirectory()) files.push(full);
+    else skipped.push(full);
+  }
+  return { files, skipped };
 }
 
 /** Maps a rejection reason to the metric label of `enrichment_documents_rejected_total`. */
@@ -46,18 +64,20 @@ export function rejectionClass(reason: string): string {
   if (reason.startsWith('invalid UTF-8')) return 'invalid_utf8';
   if (reason.startsWith('malformed JSON')) return 'malformed_json';
   if (reason.startsWith('no text')) return 'no_text';
-  if (reason.startsWith('text is')) return 'too_large';
+  if (reason.startsWith('text is') || reason.startsWith('file is') || reason.startsWith('invalid document: ocr_lines: more than') || reason.includes('a line is longer than')) return 'too_large';
   if (reason.startsWith('duplicate')) return 'duplicate_id';
   return 'invalid_document';
 }
 
 export async function submitFiles(
   files: string[],
-  deps: { store: Store; publisher: Publisher | null; config: AppConfig; metrics?: Metrics; onJob?: (job: SubmittedJob) => void },
+  deps: { store: Store; publisher: Publisher | null; config: AppConfig; metrics?: Metrics; onJob?: (job: SubmittedJob) => void; signal?: AbortSignal },
   batchId: string = randomUUID(),
 ): Promise<SubmitResult> {
   const jobs: SubmittedJob[] = [];
   for (const file of files) {
+    // Stop between documents when asked (Ctrl-C): every file submitted so far is recorded.
+    if (deps.signal?.aborted) break;
     const job = await submitOne(file, batchId, deps);
     jobs.push(job);
     deps.onJob?.(job);
@@ -114,6 +134,10 @@ async function submitOne(
 
   let raw: Buffer;
   try {
+    // Check the size before reading, so a huge file is refused as such and never held in memory.
+    const { size } = await stat(file);
+    const maxFileBytes = Math.max(4 * deps.config.INGEST_MAX_TEXT_BYTES, 1024 * 1024);
+    if (size > maxFileBytes) return reject(`file is ${size} bytes, over the limit of ${maxFileBytes} (4 × INGEST_MAX_TEXT_BYTES)`, null);
     raw = await readFile(file);
   } catch (err) {
     return reject(`unreadable file: ${(err as Error).message}`, null);
