@@ -77,6 +77,25 @@ export const configSchema = z.object({
   /** Per-document model budget in USD (checklist: "cost per document ≤$0.50"). */
   DOCUMENT_BUDGET_USD: num(0.5).pipe(z.number().min(0)),
 
+  // --- Review API and Cost API (checklist: ports 5001 and 5002, TLS, rate limiting, CORS) ---
+  REVIEW_API_PORT: int(5001),
+  COST_API_PORT: int(5002),
+  /** Interface the APIs bind to. Loopback for local runs; 0.0.0.0 behind the ingress. */
+  API_HOST: z.string().default('127.0.0.1'),
+  /** HS256 secret of the APIs' bearer tokens (distinct from MCP_JWT_SECRET). */
+  API_JWT_SECRET: z.string().min(32, 'API_JWT_SECRET must be at least 32 characters').optional(),
+  API_JWT_ISSUER: z.string().default('enrichment-platform'),
+  /** Comma-separated CORS allow-list of origins; empty allows none. */
+  API_CORS_ORIGINS: z.string().default(''),
+  /** Requests per minute per client before 429. */
+  API_RATE_LIMIT_PER_MINUTE: int(600).pipe(z.number().min(1)),
+  API_BODY_LIMIT_BYTES: int(64 * 1024).pipe(z.number().min(1024)),
+  /** PEM certificate (with its chain) and key; both set: HTTPS, neither: plain HTTP. */
+  API_TLS_CERT_FILE: z.string().optional(),
+  API_TLS_KEY_FILE: z.string().optional(),
+  /** Monthly model budget in USD for the Cost API's budget status. */
+  MONTHLY_BUDGET_USD: num(1000).pipe(z.number().min(0)),
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ENABLE_PHASE_ESCALATION: bool.default(true),
 });

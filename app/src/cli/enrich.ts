@@ -5,6 +5,9 @@
  *   enrich worker                 run one EnrichmentWorker
  *   enrich agent <name>           run one agent's MCP server
  *   enrich agents                 run all five agents in this process (local development)
+ *   enrich review-api             run the Review API (REVIEW_API_PORT, default 5001)
+ *   enrich cost-api               run the Cost API (COST_API_PORT, default 5002)
+ *   enrich api-token              print a bearer token for the APIs (signed with API_JWT_SECRET)
  *
  * Configuration comes from the environment (app/src/config.ts).
  */
@@ -72,6 +75,36 @@ program
     const { runAgent } = await import('../agents/main.js');
     const config = loadConfig();
     for (const name of AGENT_NAMES) await runAgent(name, config);
+  });
+
+program
+  .command('review-api')
+  .description('run the Review API (REVIEW_API_PORT, default 5001)')
+  .action(async () => {
+    const { runReviewApi } = await import('../services/review-api/server.js');
+    await runReviewApi(loadConfig());
+  });
+
+program
+  .command('cost-api')
+  .description('run the Cost API (COST_API_PORT, default 5002)')
+  .action(async () => {
+    const { runCostApi } = await import('../services/cost-api/server.js');
+    await runCostApi(loadConfig());
+  });
+
+program
+  .command('api-token')
+  .description('print a bearer token for the Review API and the Cost API, signed with API_JWT_SECRET')
+  .requiredOption('--sub <user>', 'the user (recorded as the reviewer of decisions)')
+  .option('--roles <roles>', 'comma-separated roles: reviewer, finance, admin, metrics', 'reviewer')
+  .option('--expires-in <duration>', 'lifetime, e.g. 1h, 8h, 30m', '8h')
+  .action(async (opts: { sub: string; roles: string; expiresIn: string }) => {
+    const config = loadConfig();
+    if (!config.API_JWT_SECRET) throw new Error('API_JWT_SECRET is required to sign API tokens (at least 32 characters)');
+    const { signToken } = await import('../services/http/auth.js');
+    const roles = opts.roles.split(',').map((r) => r.trim()).filter(Boolean);
+    console.log(await signToken({ sub: opts.sub, roles, secret: config.API_JWT_SECRET, issuer: config.API_JWT_ISSUER, expiresIn: opts.expiresIn }));
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -216,6 +216,30 @@ export const METRIC_CATALOG = {
     labels: ['model'] as const,
     unit: 'seconds',
   },
+  // --- Review API and Cost API ---
+  apiRequests: {
+    name: 'enrichment_api_requests_total',
+    type: 'counter',
+    help: 'HTTP requests answered by the Review API or the Cost API, by route pattern and status code.',
+    labels: ['service', 'route', 'status_code'] as const,
+    unit: '1',
+  },
+  apiRequestDuration: {
+    name: 'enrichment_api_request_duration_seconds',
+    type: 'histogram',
+    help: 'Time from request receipt to response sent in the Review API or the Cost API, by route pattern.',
+    labels: ['service', 'route'] as const,
+    unit: 'seconds',
+    buckets: SECONDS_BUCKETS,
+  },
+  reviewDecisions: {
+    name: 'enrichment_review_decisions_total',
+    type: 'counter',
+    help: 'Reviewer decisions recorded by the Review API (approve, reject, corrections).',
+    labels: ['decision'] as const,
+    unit: '1',
+    knownLabelValues: { decision: ['approve', 'reject', 'correct'] },
+  },
   // --- every process ---
   healthCheck: {
     name: 'enrichment_dependency_up',

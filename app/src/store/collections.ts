@@ -13,6 +13,7 @@ export const COLLECTIONS = {
   enrichedDocuments: 'enriched_documents',
   reviewQueue: 'review_queue',
   costRecords: 'cost_records',
+  reviewDecisions: 'review_decisions',
 } as const;
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
@@ -65,6 +66,18 @@ export const INDEX_SPECS: readonly IndexSpec[] = [
     reason: 'checklist: cost_records on enrichment_job_id',
   },
   { collection: 'cost_records', name: 'created_at', key: { created_at: 1 }, reason: 'checklist: cost_records on created_at' },
+  {
+    collection: 'review_decisions',
+    name: 'document_id',
+    key: { document_id: 1 },
+    reason: 'Review API: the decision history of one document',
+  },
+  {
+    collection: 'review_decisions',
+    name: 'decided_at',
+    key: { decided_at: 1 },
+    reason: 'Review API: decisions per day over a time range (GET /reviews/stats)',
+  },
 ];
 
 /**
@@ -161,4 +174,39 @@ export interface CostRecord extends CallRecord {
   job_attempt: number;
   prompt_version: string;
   created_at: Date;
+}
+
+/** A field's state in a {@link ReviewDecision}: the stored field, or null when it was absent. */
+export type DecisionFieldState = ExtractedField | null;
+
+/** One side (before or after) of a reviewer's decision. */
+export interface DecisionSnapshot {
+  status: ReviewItem['status'];
+  version: number;
+  /** In [0, 1]. */
+  completeness_score: number;
+  /** Only the fields the decision corrected (empty for approve and reject). */
+  fields: Partial<Record<FieldName, DecisionFieldState>>;
+}
+
+/**
+ * A `review_decisions` entry: one reviewer decision on a review item, kept so that corrections
+ * can feed prompt optimisation. `_id` is `<document_id>:v<version before>`, so a decision can be
+ * recorded once per item version.
+ */
+export interface ReviewDecision {
+  _id: string;
+  document_id: string;
+  job_id: string;
+  document_type: DocumentType;
+  decision: 'approve' | 'reject' | 'correct';
+  /** The token `sub` of the reviewer. */
+  reviewer: string;
+  decided_at: Date;
+  /** UTC calendar day of `decided_at` (`YYYY-MM-DD`), grouped on by the stats (FerretDB has no `$dateToString`). */
+  day: string;
+  /** The reject reason; null for other decisions. */
+  reason: string | null;
+  before: DecisionSnapshot;
+  after: DecisionSnapshot;
 }
