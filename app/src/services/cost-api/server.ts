@@ -1,0 +1,30 @@
+/**
+ * Boots the Cost API: connects the store (creating the indexes), builds the app and listens on
+ * `API_HOST:COST_API_PORT` until SIGTERM/SIGINT, then drains in-flight requests and closes the store.
+ */
+import type { AppConfig } from '../../config.js';
+import { createMetrics } from '../../metrics/catalog.js';
+import { createLogger } from '../../ops/logger.js';
+import { Store } from '../../store/store.js';
+import { startService } from '../http/server.js';
+import { buildCostApi } from './app.js';
+
+/**
+ * Runs the Cost API until a shutdown signal.
+ * @returns the address it listens on (`http(s)://host:port`).
+ * @throws the driver's error when MongoDB is unreachable, the app's when API_JWT_SECRET is unset,
+ *   the listen error (e.g. EADDRINUSE); the store is closed before rethrowing.
+ */
+export async function runCostApi(config: AppConfig): Promise<string> {
+  const logger = createLogger('cost-api', config.LOG_LEVEL);
+  const store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
+  try {
+    const app = await buildCostApi({ config, store, metrics: createMetrics('cost-api'), logger });
+    const address = await startService(app, { host: config.API_HOST, port: config.COST_API_PORT, store });
+    logger.info({ address }, 'cost-api listening');
+    return address;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
