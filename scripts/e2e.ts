@@ -28,14 +28,16 @@ import { TERMINAL_JOB_STATUSES } from '../app/src/store/collections.js';
 import { Store } from '../app/src/store/store.js';
 import { ensureBinaries, freePorts, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
 
-const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N] [--timeout-seconds S] [--report FILE]
+const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N] [--timeout-seconds S] [--report FILE] [--serve]
 
   --corpus DIR         folder of documents in the corpus JSON shape
                        (default: ../shared/corpus/sroie when it exists, else samples/)
   --limit N            submit only the first N documents (by file name)
   --workers N          EnrichmentWorker processes (default 2; checklist: replicas >= 2)
   --timeout-seconds S  give up waiting after S seconds (default: 300 + 10 per document)
-  --report FILE        also write the report here`;
+  --report FILE        also write the report here
+  --serve              after the report, keep MongoDB (FerretDB), the Review API (:5001) and the
+                       Cost API (:5002) serving this run's results until Ctrl-C; prints tokens`;
 
 /** Pause between progress polls of ocr_jobs. */
 const POLL_MS = 1_000;
@@ -48,6 +50,7 @@ interface Args {
   workers: number;
   timeoutSeconds?: number;
   report?: string;
+  serve: boolean;
 }
 
 /** A mistake in the command line: one line and the usage, exit 2 (not a crash). */
@@ -64,6 +67,7 @@ function parseCli(argv: string[]): Args {
       workers: { type: 'string', default: '2' },
       'timeout-seconds': { type: 'string' },
       report: { type: 'string' },
+      serve: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -90,6 +94,7 @@ function parseCli(argv: string[]): Args {
     workers: positive('workers', values.workers) ?? 2,
     timeoutSeconds: positive('timeout-seconds', values['timeout-seconds']),
     report: values.report,
+    serve: values.serve ?? false,
   };
 }
 
@@ -247,6 +252,7 @@ async function main(): Promise<number> {
       // A fresh secret per run: the agents and workers of this run share it, nothing else does.
       MCP_JWT_SECRET: process.env.MCP_JWT_SECRET ?? randomBytes(32).toString('base64url'),
       OUTBOX_SWEEP_SECONDS: process.env.OUTBOX_SWEEP_SECONDS ?? '5',
+      API_JWT_SECRET: process.env.API_JWT_SECRET ?? randomBytes(32).toString('base64url'),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     };
     const config = loadConfig(env);
@@ -259,7 +265,13 @@ async function main(): Promise<number> {
       children.push(spawnCli(`worker-${w}`, ['worker'], { ...env, WORKER_METRICS_PORT: String(port) }, logDir, `http://127.0.0.1:${port}/health`));
     }
     await Promise.all(children.filter((c) => c.name.startsWith('worker')).map(waitHealthy));
-    console.log(`started ${AGENT_NAMES.length} agents and ${args.workers} workers`);
+    const apis = [
+      spawnCli('review-api', ['review-api'], env, logDir, `http://127.0.0.1:${config.REVIEW_API_PORT}/health`),
+      spawnCli('cost-api', ['cost-api'], env, logDir, `http://127.0.0.1:${config.COST_API_PORT}/health`),
+    ];
+    children.push(...apis);
+    await Promise.all(apis.map(waitHealthy));
+    console.log(`started ${AGENT_NAMES.length} agents, ${args.workers} workers, the Review API (:${config.REVIEW_API_PORT}) and the Cost API (:${config.COST_API_PORT})`);
 
     store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
     await ensureTopology(config);
@@ -323,13 +335,31 @@ async function main(): Promise<number> {
       return 130;
     }
     // Lost jobs or a crash fail the run; so do failed jobs (dead-lettered after maxAttempts).
-    return report.documents.lost > 0 || report.documents.failed > 0 || crashed ? 1 : 0;
+    const code = report.documents.lost > 0 || report.documents.failed > 0 || crashed ? 1 : 0;
+    if (args.serve && !crashed) await serveUntilInterrupted(config, interrupt.signal);
+    return code;
   } finally {
     publisher?.close();
     await store?.close();
     await stopChildren(children);
     await services.stop();
   }
+}
+
+/** `--serve`: print bearer tokens and curl examples, then wait for Ctrl-C. */
+async function serveUntilInterrupted(config: AppConfig, signal: AbortSignal): Promise<void> {
+  const { signToken } = await import('../app/src/services/http/auth.js');
+  const sign = (sub: string, roles: string[]) =>
+    signToken({ sub, roles, secret: config.API_JWT_SECRET!, issuer: config.API_JWT_ISSUER, expiresIn: '12h' });
+  const reviewer = await sign('reviewer@example.com', ['reviewer']);
+  const finance = await sign('finance@example.com', ['finance']);
+  console.log(`
+Serving this run's results until Ctrl-C (tokens valid 12 h):
+  export REVIEW_TOKEN=${reviewer}
+  export FINANCE_TOKEN=${finance}
+  curl -s -H "Authorization: Bearer $REVIEW_TOKEN" 'http://127.0.0.1:${config.REVIEW_API_PORT}/reviews?status=pending&limit=5'
+  curl -s -H "Authorization: Bearer $FINANCE_TOKEN" 'http://127.0.0.1:${config.COST_API_PORT}/costs/summary'`);
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 main().then(
