@@ -29,6 +29,10 @@ const quiet = pino({ level: 'silent' });
 
 interface Row {
   route: string;
+  /** Latency of one request on its own before the load, ms. */
+  single: number;
+  /** Requests completed during the load window. */
+  completed: number;
   p50: number;
   p99: number;
   rps: number;
@@ -38,6 +42,15 @@ interface Row {
 }
 
 async function drive(name: string, url: string, opts: { seconds: number; connections: number; headers: Record<string, string>; requests?: autocannon.Request[]; method?: string; body?: string }): Promise<Row> {
+  // One request alone before the load (on a slow database the window may complete none). The
+  // first of two waits out what the previous route left in flight; the second is the figure.
+  let single = 0;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url, { method: opts.method ?? 'GET', headers: opts.headers, ...(opts.body ? { body: opts.body } : {}) });
+    await res.arrayBuffer();
+    single = performance.now() - t0;
+  }
   const result = await autocannon({
     url,
     connections: opts.connections,
@@ -47,7 +60,7 @@ async function drive(name: string, url: string, opts: { seconds: number; connect
     ...(opts.method ? { method: opts.method as autocannon.Request['method'] } : {}),
     ...(opts.body ? { body: opts.body } : {}),
   });
-  return { route: name, p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx };
+  return { route: name, single, completed: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx };
 }
 
 async function seed(store: Store, items: number, costRecords: number): Promise<void> {
@@ -163,14 +176,20 @@ async function main(): Promise<void> {
     console.log(`${seconds} s per route, ${connections} connections\n`);
     // autocannon reports latency in whole milliseconds, so the bare route's p99 is often 0: the
     // ratio to the baseline is given on requests/s, which it measures finely.
-    console.log(`${'route'.padEnd(38)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'req/s ÷ bare'.padStart(13)}  errors/timeouts/non-2xx`);
+    console.log(`${'route'.padEnd(38)} ${'alone ms'.padStart(9)} ${'done'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'req/s ÷ bare'.padStart(13)}  errors/timeouts/non-2xx`);
     for (const r of rows) {
+      const measured = r.completed > 0;
+      const ms = (v: number) => (measured ? v.toFixed(1) : 'n/a').padStart(8);
       console.log(
-        `${r.route.padEnd(38)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.rps.toFixed(0).padStart(9)} ${(r.rps / base.rps).toFixed(4).padStart(13)}  ${r.errors}/${r.timeouts}/${r.non2xx}`,
+        `${r.route.padEnd(38)} ${r.single.toFixed(1).padStart(9)} ${String(r.completed).padStart(7)} ${ms(r.p50)} ${ms(r.p99)} ${r.rps.toFixed(0).padStart(9)} ${(r.rps / base.rps).toFixed(4).padStart(13)}  ${r.errors}/${r.timeouts}/${r.non2xx}`,
       );
     }
     const listing = rows[1]!;
-    console.log(`\ntarget: queue listing p99 <= 20 ms: ${listing.p99 <= 20 ? 'met' : 'NOT met'} (${listing.p99.toFixed(1)} ms)`);
+    console.log(
+      listing.completed === 0
+        ? `\ntarget: queue listing p99 <= 20 ms: NOT measured: no listing completed within the ${seconds} s window (one alone took ${listing.single.toFixed(0)} ms)`
+        : `\ntarget: queue listing p99 <= 20 ms: ${listing.p99 <= 20 ? 'met' : 'NOT met'} (${listing.p99.toFixed(1)} ms over ${listing.completed} requests)`,
+    );
     await store.db.dropDatabase();
     await store.close();
   } finally {
