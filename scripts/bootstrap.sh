@@ -14,7 +14,11 @@ node -e '
   }
 '
 
-if [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/tsx ] || [ "${BOOTSTRAP_FORCE_NPM:-}" = 1 ]; then
+# Installed when missing, and again whenever package-lock.json changed since the last install
+# (a pull that adds a dependency), recorded as the lock file's hash in node_modules.
+stamp=node_modules/.bootstrap-lock-sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/tsx ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || [ "${BOOTSTRAP_FORCE_NPM:-}" = 1 ]; then
   echo "bootstrap: installing npm dependencies"
   # npm 11's `npm ci` rejects this lock file because vite lists an optional, Windows-only
   # dependency (napi-windows-process-start-time) that the registry does not serve, so the lock
@@ -29,6 +33,7 @@ if [ ! -x node_modules/.bin/vitest ] || [ ! -x node_modules/.bin/tsx ] || [ "${B
       exit 1
     fi
   fi
+  echo "$want" > "$stamp"
 fi
 
 # build-services.sh rebuilds only what is missing or older than its sources under tools/.
