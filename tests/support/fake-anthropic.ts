@@ -12,8 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { parseBody, readBody, sendJson } from './http-stub.js';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, parseBody, readBody, sendJson } from './http-stub.js';
 
 /** Token figures of a scripted answer; unset ones are estimated from the request and answer. */
 export interface FakeAnthropicUsage {
@@ -179,24 +178,8 @@ export async function start(options: FakeAnthropicOptions = {}): Promise<FakeAnt
     );
   }
 
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    enqueue: (...behaviours) => void script.push(...behaviours),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve(); // closing twice is harmless
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, requests, enqueue: (...behaviours) => void script.push(...behaviours), close };
 }
 
 function presentedKey(headers: IncomingHttpHeaders): string | undefined {

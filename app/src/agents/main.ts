@@ -2,13 +2,13 @@
  * Entry of `enrich agent <name>`: builds the agent's providers from config and serves it until
  * SIGTERM/SIGINT.
  */
-import { pino } from 'pino';
 import type { AppConfig } from '../config.js';
 import type { AgentName } from '../domain/fields.js';
 import { AnthropicProvider } from '../llm/anthropic.js';
 import { OfflineProvider } from '../llm/offline/index.js';
 import { OllamaProvider } from '../llm/ollama.js';
 import { createMetrics } from '../metrics/catalog.js';
+import { createLogger } from '../ops/logger.js';
 import { startAgentServer, type AgentServerHandle } from './http.js';
 import { ollamaModelFor } from './registry.js';
 import type { AgentProviders } from './server.js';
@@ -61,7 +61,7 @@ export function buildProviders(agent: AgentName, config: AppConfig): AgentProvid
  */
 export async function runAgent(agent: AgentName, config: AppConfig): Promise<AgentServerHandle> {
   if (!config.MCP_JWT_SECRET) throw new Error('MCP_JWT_SECRET is required to run an agent');
-  const logger = pino({ level: config.LOG_LEVEL, base: { component: `agent-${agent}` } });
+  const logger = createLogger(`agent-${agent}`, config.LOG_LEVEL);
   const providers = buildProviders(agent, config);
   const handle = await startAgentServer({
     agent,
