@@ -199,7 +199,7 @@ describe('extract_fields over Streamable HTTP', () => {
     expect(second.handle.sessionCount()).toBe(1);
   });
 
-  it('fails transiently when the agent is down, after one reconnect attempt', async () => {
+  it('fails transiently when the agent is down, after its reconnect attempts', async () => {
     const { handle } = await start('entities', { offline: new StubProvider('offline', 'rules') });
     const url = handle.url;
     await handle.close();
