@@ -3,6 +3,7 @@
  * environment. `loadConfig(env)` takes the environment as an argument so tests can pass theirs.
  * A missing or malformed value fails loudly with every problem listed.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const bool = z
@@ -87,6 +88,15 @@ export const configSchema = z.object({
   API_JWT_ISSUER: z.string().default('enrichment-platform'),
   /** Comma-separated CORS allow-list of origins; empty allows none. */
   API_CORS_ORIGINS: z.string().default(''),
+  /**
+   * Proxies whose X-Forwarded-For the APIs trust for the client IP (rate limits, logs): empty for
+   * none (direct clients), comma-separated addresses/CIDRs of the ingress controller's pods, or
+   * `true` where a NetworkPolicy lets only the ingress reach the API. See fastify's `trustProxy`.
+   */
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)?$/, 'true, or comma-separated addresses/CIDRs such as 10.0.0.0/8')
+    .default(''),
   /** Requests per minute per client before 429. */
   API_RATE_LIMIT_PER_MINUTE: int(600).pipe(z.number().min(1)),
   API_BODY_LIMIT_BYTES: int(64 * 1024).pipe(z.number().min(1024)),
@@ -109,10 +119,37 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; throws {@link ConfigError} listing every bad variable. */
+/**
+ * Secrets that may also come from a file named by `<KEY>_FILE` (the Docker-secrets convention:
+ * the dev stack mounts them under /run/secrets; checklist "Key stored in secret manager").
+ */
+export const FILE_BACKED_KEYS = ['MONGODB_URI', 'MCP_JWT_SECRET', 'ANTHROPIC_API_KEY', 'API_JWT_SECRET'] as const;
+
+/**
+ * Parses the environment; throws {@link ConfigError} listing every bad variable, including a
+ * `<KEY>_FILE` that cannot be read or that is set together with `<KEY>`.
+ */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
   // Unset, empty and whitespace-only values all mean "use the default" (z.coerce would read ' ' as 0).
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const cleaned: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''),
+  );
+  const fileProblems: string[] = [];
+  for (const key of FILE_BACKED_KEYS) {
+    const file = cleaned[`${key}_FILE`];
+    if (file === undefined) continue;
+    if (cleaned[key] !== undefined) {
+      fileProblems.push(`${key}_FILE: set together with ${key}; set only one`);
+      continue;
+    }
+    try {
+      const value = readFileSync(file, 'utf8').trim();
+      if (value) cleaned[key] = value;
+    } catch (err) {
+      fileProblems.push(`${key}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, lookupdAddresses } from '../../app/src/config.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const SECRET = 's'.repeat(32);
 
@@ -145,5 +148,27 @@ describe('lookupdAddresses', () => {
   it('splits, trims and drops empty entries', () => {
     expect(lookupdAddresses(loadConfig({ NSQLOOKUPD_HTTP_ADDRESSES: ' a:4161, ,b:4161,' }))).toEqual(['a:4161', 'b:4161']);
     expect(lookupdAddresses(loadConfig({}))).toEqual([]);
+  });
+});
+
+describe('loadConfig: <KEY>_FILE secrets (Docker secrets convention)', () => {
+  it('reads a secret from the named file, trimmed', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'jwt');
+    writeFileSync(file, `${'k'.repeat(40)}\n`);
+    expect(loadConfig({ MCP_JWT_SECRET_FILE: file }).MCP_JWT_SECRET).toBe('k'.repeat(40));
+  });
+
+  it('refuses an unreadable file and a key set twice, naming both', () => {
+    expect(() => loadConfig({ API_JWT_SECRET_FILE: '/nonexistent/secret', ANTHROPIC_API_KEY: 'a', ANTHROPIC_API_KEY_FILE: '/x' })).toThrow(
+      'invalid configuration:\n  - ANTHROPIC_API_KEY_FILE: set together with ANTHROPIC_API_KEY; set only one\n  - API_JWT_SECRET_FILE: cannot read /nonexistent/secret (ENOENT)',
+    );
+  });
+
+  it('still validates the value read from the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    const file = path.join(dir, 'short');
+    writeFileSync(file, 'short');
+    expect(() => loadConfig({ MCP_JWT_SECRET_FILE: file })).toThrow('MCP_JWT_SECRET must be at least 32 characters');
   });
 });
