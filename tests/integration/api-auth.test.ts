@@ -155,6 +155,42 @@ describe('API rate limit', () => {
   });
 });
 
+describe('API behind a proxy (API_TRUST_PROXY)', () => {
+  async function codesFromTwoClients(env: Record<string, string>): Promise<number[]> {
+    const { app, store } = await build({ API_RATE_LIMIT_PER_MINUTE: '1', ...env });
+    try {
+      const alice = await tokens.bearer('alice', ['reviewer']);
+      const codes: number[] = [];
+      for (const client of ['203.0.113.7', '198.51.100.9']) {
+        const res = await app.inject({ method: 'GET', url: '/reviews', headers: { authorization: alice, 'x-forwarded-for': client } });
+        codes.push(res.statusCode);
+      }
+      return codes;
+    } finally {
+      await app.close();
+      await store.db.dropDatabase();
+      await store.close();
+    }
+  }
+
+  it('ignores X-Forwarded-For by default: a client cannot pick its own rate-limit key', async () => {
+    expect(await codesFromTwoClients({})).toEqual([200, 429]);
+  });
+
+  it('keys the rate limit on the forwarded client address when the proxy is trusted', async () => {
+    // app.inject connects from 127.0.0.1: that is the "ingress" here.
+    expect(await codesFromTwoClients({ API_TRUST_PROXY: '127.0.0.0/8' })).toEqual([200, 200]);
+    expect(await codesFromTwoClients({ API_TRUST_PROXY: 'true' })).toEqual([200, 200]);
+    expect(await codesFromTwoClients({ API_TRUST_PROXY: '10.0.0.0/8' })).toEqual([200, 429]);
+  });
+
+  it('refuses a malformed API_TRUST_PROXY', () => {
+    expect(() => loadConfig(serviceEnv({ API_TRUST_PROXY: 'yes please' }))).toThrow(
+      'API_TRUST_PROXY: true, or comma-separated addresses/CIDRs such as 10.0.0.0/8',
+    );
+  });
+});
+
 describe('API 5xx', () => {
   it('hides the message of an internal error, returns the request id and logs the error under it', async () => {
     const lines: Record<string, unknown>[] = [];

@@ -62,6 +62,13 @@ declare module 'fastify' {
   }
 }
 
+/** `API_TRUST_PROXY` as fastify's `trustProxy`: false, true, or a list of addresses/CIDRs. */
+export function trustProxySetting(value: string): boolean | string[] {
+  if (value === '') return false;
+  if (value === 'true') return true;
+  return value.split(',').map((s) => s.trim());
+}
+
 /**
  * Builds a service app, ready to `listen` or `inject`.
  *
@@ -94,6 +101,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
       return typeof given === 'string' && given.length <= REQUEST_ID_MAX_LENGTH && REQUEST_ID_RE.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    trustProxy: trustProxySetting(config.API_TRUST_PROXY),
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
 
