@@ -81,7 +81,7 @@ async function seed(store: Store, items: number, costRecords: number): Promise<v
       });
       docs.push({
         _id: id, document_id: id, job_id: `job-${id}`, document_type: type, fields: {}, required_fields: [], missing_fields: [], invalid_fields: [],
-        low_confidence_fields: [], completeness_score: 0.8, approval_status: 'pending_review', approval_reasons: [], cost_usd: 0, phases: ['offline'],
+        low_confidence_fields: [], completeness_score: 0.8, approval_status: 'pending_review', approval_reasons: [], cost_usd: 0, model_calls: 0, phases: ['offline'],
         created_at: created, updated_at: created,
       });
       jobs.push({

@@ -130,7 +130,7 @@ async function runFloor(config: AppConfig, n: number): Promise<number> {
       await store.writeCostRecords(costs);
       await store.saveEnrichedDocument({
         _id: job!.document_id!, document_id: job!.document_id!, job_id, document_type: 'receipt', fields: {}, required_fields: [], missing_fields: [],
-        invalid_fields: [], low_confidence_fields: [], completeness_score: 1, approval_status: 'auto_approved', approval_reasons: [], cost_usd: 0, phases: ['offline'], updated_at: now,
+        invalid_fields: [], low_confidence_fields: [], completeness_score: 1, approval_status: 'auto_approved', approval_reasons: [], cost_usd: 0, model_calls: AGENT_NAMES.length, phases: ['offline'], updated_at: now,
       });
       await store.syncReviewItem(null, job!.document_id!);
       await store.completeJob(job_id, 'floor', { outcome: 'auto_approved', completeness_score: 1, cost_usd: 0 });

@@ -69,6 +69,7 @@ async function seedItem(
     approval_status: 'pending_review',
     approval_reasons: ['seeded'],
     cost_usd: 0,
+    model_calls: 0,
     phases: ['offline'],
     created_at: now,
     updated_at: now,
@@ -279,9 +280,9 @@ describe('Review API', () => {
     });
   });
 
-  describe('GET /reviews/stats', () => {
+  describe('GET /queue/stats', () => {
     it('counts items per status, the oldest pending age and decisions per day', async () => {
-      const res = await get('/reviews/stats');
+      const res = await get('/queue/stats');
       expect(res.statusCode).toBe(200);
       const s = res.json();
       const pending = await store.reviewQueue.countDocuments({ status: 'pending' });
@@ -326,6 +327,28 @@ describe('Review API on a real pipeline run', () => {
   it('shows the item with its OCR lines, fields with agent and confidence, and the cost so far', async () => {
     const item = await h.store.reviewQueue.findOne({ _id: 'SPARSE-1' });
     expect(item, 'the sparse document should need review').not.toBeNull();
+    // The worker keeps the spend on the document: it must equal the cost records it wrote.
+    const written = await h.store.costRecords.find({ enrichment_job_id: item!.job_id }).toArray();
+    expect(written.length).toBeGreaterThan(0);
+    const res = await app.inject({ method: 'GET', url: '/reviews/SPARSE-1', headers: { authorization: await tokens.bearer('alice', ['admin']) } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.ocr_lines).toEqual(['THANK YOU', 'PLEASE COME AGAIN']);
+    expect(body.cost.calls).toBe(written.length);
+    expect(body.cost.usd).toBeCloseTo(written.reduce((s, r) => s + r.cost_usd, 0), 10);
+    const doc = await h.store.enrichedDocuments.findOne({ _id: 'SPARSE-1' });
+    expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual(Object.keys(doc!.fields).sort());
+    for (const f of body.fields) {
+      expect(f.agent).toBe(FIELD_OWNERS[f.field as FieldName]);
+      expect(f.confidence).toBeGreaterThanOrEqual(0);
+    }
+    expect(body.missing_fields).toEqual(doc!.missing_fields);
+    expect(body.item).toMatchObject({ status: 'pending', version: 1 });
+    expect((await app.inject({ method: 'GET', url: '/reviews/UNKNOWN', headers: { authorization: await tokens.bearer('alice', ['admin']) } })).statusCode).toBe(404);
+  });
+
+  it('sums the cost records for a document written before model_calls existed', async () => {
+    const item = await h.store.reviewQueue.findOne({ _id: 'SPARSE-1' });
     // Offline models cost $0: add priced records so the sum is a real check.
     const extra: CostRecord[] = [0.0123, 0.2].map((usd, i) => ({
       _id: `extra-${i}`,
@@ -348,22 +371,12 @@ describe('Review API on a real pipeline run', () => {
       created_at: new Date(),
     }));
     await h.store.writeCostRecords(extra);
+    await h.store.enrichedDocuments.updateOne({ _id: 'SPARSE-1' }, { $unset: { model_calls: '' } });
     const records = await h.store.costRecords.find({ enrichment_job_id: item!.job_id }).toArray();
-
+    expect(records.length).toBeGreaterThan(extra.length);
     const res = await app.inject({ method: 'GET', url: '/reviews/SPARSE-1', headers: { authorization: await tokens.bearer('alice', ['admin']) } });
     expect(res.statusCode).toBe(200);
-    const body = res.json();
-    expect(body.ocr_lines).toEqual(['THANK YOU', 'PLEASE COME AGAIN']);
-    expect(body.cost.calls).toBe(records.length);
-    expect(body.cost.usd).toBeCloseTo(records.reduce((s, r) => s + r.cost_usd, 0), 10);
-    const doc = await h.store.enrichedDocuments.findOne({ _id: 'SPARSE-1' });
-    expect(body.fields.map((f: { field: string }) => f.field).sort()).toEqual(Object.keys(doc!.fields).sort());
-    for (const f of body.fields) {
-      expect(f.agent).toBe(FIELD_OWNERS[f.field as FieldName]);
-      expect(f.confidence).toBeGreaterThanOrEqual(0);
-    }
-    expect(body.missing_fields).toEqual(doc!.missing_fields);
-    expect(body.item).toMatchObject({ status: 'pending', version: 1 });
-    expect((await app.inject({ method: 'GET', url: '/reviews/UNKNOWN', headers: { authorization: await tokens.bearer('alice', ['admin']) } })).statusCode).toBe(404);
+    expect(res.json().cost.calls).toBe(records.length);
+    expect(res.json().cost.usd).toBeCloseTo(records.reduce((s, r) => s + r.cost_usd, 0), 10);
   });
 });

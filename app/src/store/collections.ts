@@ -76,7 +76,7 @@ export const INDEX_SPECS: readonly IndexSpec[] = [
     collection: 'review_decisions',
     name: 'decided_at',
     key: { decided_at: 1 },
-    reason: 'Review API: decisions per day over a time range (GET /reviews/stats)',
+    reason: 'Review API: decisions per day over a time range (GET /queue/stats)',
   },
 ];
 
@@ -139,6 +139,8 @@ export interface EnrichedDocument {
   approval_reasons: string[];
   /** Model spend on this document across all attempts, USD. */
   cost_usd: number;
+  /** Model calls (cost records) behind `cost_usd`, across all attempts. */
+  model_calls: number;
   /** Tiers that ran, in order. */
   phases: ('offline' | 'local' | 'escalation')[];
   created_at: Date;

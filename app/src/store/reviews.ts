@@ -184,13 +184,17 @@ export class ReviewStore {
   async get(documentId: string): Promise<ItemDetail | null> {
     const item = await this.store.reviewQueue.findOne({ _id: documentId });
     if (!item) return null;
-    const [document, job, costRows] = await Promise.all([
+    const [document, job] = await Promise.all([
       this.store.enrichedDocuments.findOne({ _id: documentId }),
       this.store.ocrJobs.findOne({ _id: item.job_id }) as Promise<OcrJob | null>,
-      groupedSums(this.store.costRecords, { enrichment_job_id: item.job_id }, null, { usd: '$cost_usd', calls: 1 }),
     ]);
-    const sums = costRows[0]?.sums;
-    return { item, document, ocrLines: job?.ocr_lines ?? [], cost: { usd: sums?.['usd'] ?? 0, calls: sums?.['calls'] ?? 0 } };
+    // The worker keeps the document's spend on the document itself (two `_id` lookups, no scan);
+    // documents written before `model_calls` existed fall back to summing their cost records.
+    const cost =
+      document && typeof document.model_calls === 'number'
+        ? { usd: document.cost_usd, calls: document.model_calls }
+        : await this.store.jobSpend(item.job_id);
+    return { item, document, ocrLines: job?.ocr_lines ?? [], cost };
   }
 
   /**

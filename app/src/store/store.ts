@@ -6,6 +6,7 @@
  * worker, the ingest CLI and the APIs share one data layer.
  */
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import { groupedSums } from './aggregate.js';
 import {
   COLLECTIONS,
   INDEX_SPECS,
@@ -236,15 +237,10 @@ export class Store {
     );
   }
 
-  /** Total USD spent on a job across all attempts (indexed on enrichment_job_id). */
-  async jobCostUsd(jobId: string): Promise<number> {
-    const [row] = await this.costRecords
-      .aggregate<{ total: number }>([
-        { $match: { enrichment_job_id: jobId } },
-        { $group: { _id: null, total: { $sum: '$cost_usd' } } },
-      ])
-      .toArray();
-    return row?.total ?? 0;
+  /** USD spent and model calls made on a job across all attempts (indexed on enrichment_job_id). */
+  async jobSpend(jobId: string): Promise<{ usd: number; calls: number }> {
+    const [row] = await groupedSums(this.costRecords, { enrichment_job_id: jobId }, null, { usd: '$cost_usd', calls: 1 });
+    return { usd: row?.sums['usd'] ?? 0, calls: row?.sums['calls'] ?? 0 };
   }
 
   /** Upserts the enriched document (`_id` = document_id), keeping its first created_at. */

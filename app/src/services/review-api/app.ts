@@ -124,7 +124,7 @@ export const reviewRoutes: FastifyPluginAsync<ServiceRouteOptions> = async (app,
   );
 
   app.get(
-    '/reviews/stats',
+    '/queue/stats',
     {
       schema: {
         summary: 'Queue stats',

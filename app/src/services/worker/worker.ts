@@ -182,7 +182,8 @@ export class EnrichmentWorker {
   private async process(job: OcrJob, ledger: LedgerEntry[]): Promise<void> {
     const { config, store, metrics } = this.deps;
     const documentId = job.document_id!;
-    const spentUsd = job.attempts > 1 ? await store.jobCostUsd(job.job_id) : 0;
+    const spent = job.attempts > 1 ? await store.jobSpend(job.job_id) : { usd: 0, calls: 0 };
+    const spentUsd = spent.usd;
     const outcome = await enrichDocument(
       { document_id: documentId, ocr_lines: job.ocr_lines },
       this.deps.agents,
@@ -212,6 +213,7 @@ export class EnrichmentWorker {
       approval_status: decision.status,
       approval_reasons: decision.reasons,
       cost_usd: costUsd,
+      model_calls: spent.calls + ledger.length,
       phases: outcome.phases,
       updated_at: new Date(),
     });
