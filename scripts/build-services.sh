@@ -2,6 +2,8 @@
 # Builds the local service binaries the tests and `scripts/services.ts` run:
 #   .bin/nsqd, .bin/nsqlookupd  from tools/nsq      (nsq v1.3.0)
 #   .bin/ferretdb               from tools/ferretdb (FerretDB v1.24.2 on SQLite, our wrapper main)
+#   .bin/k8s-validate           from tools/k8s-validate (strict Kubernetes decoding, k8s.io/api
+#                               v0.37.2; used by infra/src/validate.ts; needs Go >= 1.26)
 # A binary is rebuilt only when it is missing or older than its module's go.mod, go.sum or
 # Go sources. Usage: bash scripts/build-services.sh [--force]
 set -euo pipefail
@@ -13,7 +15,7 @@ FORCE=0
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-services: unknown argument '$arg' (only --force)" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +72,23 @@ else
   echo "build-services: ferretdb up to date"
 fi
 
-for name in nsqd nsqlookupd ferretdb; do
+if needs_build "$BIN/k8s-validate" "$ROOT/tools/k8s-validate"; then
+  # k8s.io/api and k8s.io/apimachinery v0.37 declare `go 1.26`; GOTOOLCHAIN=auto may fetch it.
+  if [[ "$go_minor" =~ ^[0-9]+$ ]] && (( go_minor < 26 )) && [[ "$(go env GOTOOLCHAIN)" == local ]]; then
+    echo "build-services: $(go env GOVERSION) cannot build tools/k8s-validate (k8s.io v0.37 needs Go >= 1.26; or set GOTOOLCHAIN=auto)." >&2
+    exit 1
+  fi
+  echo "build-services: building k8s-validate (tools/k8s-validate) -> .bin/k8s-validate"
+  start=$SECONDS
+  (cd "$ROOT/tools/k8s-validate" && go build -o "$BIN/k8s-validate" .)
+  touch "$BIN/k8s-validate"
+  echo "build-services: k8s-validate built in $((SECONDS - start))s"
+  built=1
+else
+  echo "build-services: k8s-validate up to date"
+fi
+
+for name in nsqd nsqlookupd ferretdb k8s-validate; do
   [[ -x "$BIN/$name" ]] || { echo "build-services: $BIN/$name missing after build" >&2; exit 1; }
 done
 (( built )) && echo "build-services: binaries in $BIN" || true
