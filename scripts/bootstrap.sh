@@ -43,3 +43,12 @@ elif [ ! -x .bin/nsqd ] || [ ! -x .bin/nsqlookupd ] || [ ! -x .bin/ferretdb ]; t
   echo "bootstrap: go not found: Go >= 1.22 is needed to build nsqd, nsqlookupd and ferretdb" >&2
   exit 1
 fi
+
+# Test tools for the monitoring and CI checks: promtool and amtool (Debian's prometheus and
+# prometheus-alertmanager packages; needs root or sudo) and actionlint (built from the Go module
+# proxy). A failure here is a warning, not the end of bootstrap: the tests that need the tool
+# then fail and name the script to run.
+bash scripts/install-prometheus-tools.sh >/dev/null || echo "bootstrap: WARNING: promtool/amtool not installed (bash scripts/install-prometheus-tools.sh)" >&2
+if command -v go >/dev/null 2>&1; then
+  bash scripts/install-actionlint.sh || echo "bootstrap: WARNING: actionlint not built (bash scripts/install-actionlint.sh)" >&2
+fi
