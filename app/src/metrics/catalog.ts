@@ -40,6 +40,7 @@ export const METRIC_CATALOG = {
     help: 'Documents accepted by `enrich submit` and recorded as ocr_jobs.',
     labels: [],
     unit: '1',
+    noDashboardReason: 'counted by the short-lived `enrich submit` process, which Prometheus does not scrape; the run report and ocr_jobs carry the figure',
   },
   documentsRejected: {
     name: 'enrichment_documents_rejected_total',
@@ -48,6 +49,7 @@ export const METRIC_CATALOG = {
     labels: ['reason'] as const,
     unit: '1',
     knownLabelValues: { reason: ['invalid_utf8', 'malformed_json', 'invalid_document', 'no_text', 'too_large', 'duplicate_id'] },
+    noDashboardReason: 'counted by the short-lived `enrich submit` process; every rejection is recorded in ocr_jobs with its reason and shown in the run report',
   },
   outboxPublished: {
     name: 'enrichment_outbox_published_total',
