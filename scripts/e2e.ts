@@ -10,6 +10,12 @@
  * crashed (a process died); 2 for a usage or configuration error; 130 when interrupted.
  *
  * Models: offline rules unless OLLAMA_HOST (phase 1) and/or ANTHROPIC_API_KEY (phase 2) are set.
+ *
+ * `--with-prometheus`: a Prometheus (Debian's package) scrapes every process of the run from
+ * start-up on, with every `alerts/*.rules.yml` loaded; after the report the live check
+ * (`scripts/prometheus-live-check.ts`) queries every dashboard panel and reads the alerts, prints
+ * its table, and fails the run (exit 1) when an app panel has no data, an alert other than
+ * Watchdog fires or a target is down.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -18,6 +24,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { AGENT_NAMES } from '../app/src/domain/fields.js';
 import { OFFLINE_MODEL } from '../app/src/llm/offline/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../app/src/config.js';
@@ -26,9 +33,15 @@ import { ensureTopology, Publisher, topicStats } from '../app/src/queue/nsq.js';
 import { buildRunReport, type RunReport } from '../app/src/reporting/run-report.js';
 import { TERMINAL_JOB_STATUSES } from '../app/src/store/collections.js';
 import { Store } from '../app/src/store/store.js';
+import { createMetrics, type Metrics } from '../app/src/metrics/catalog.js';
+import { SCRAPE_JOBS } from '../app/src/metrics/exporters.js';
+import { registerOpsRoutes } from '../app/src/ops/http.js';
 import { ensureBinaries, freePorts, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
+// The live check itself (and the dashboards it builds) is imported only with --with-prometheus.
+import { DEFAULT_SCRAPE_SECONDS, findPrometheusTool, INSTALL_PROMETHEUS_HINT, startPrometheus, type PrometheusServer, type ScrapeJob } from './lib/prometheus.js';
 
 const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N] [--timeout-seconds S] [--report FILE] [--serve]
+                         [--with-prometheus [--prometheus-seconds S]]
 
   --corpus DIR         folder of documents in the corpus JSON shape
                        (default: ../shared/corpus/sroie when it exists, else samples/)
@@ -37,10 +50,20 @@ const USAGE = `usage: ./run-e2e-test.sh [--corpus DIR] [--limit N] [--workers N]
   --timeout-seconds S  give up waiting after S seconds (default: 300 + 10 per document)
   --report FILE        also write the report here
   --serve              after the report, keep MongoDB (FerretDB), the Review API (:5001) and the
-                       Cost API (:5002) serving this run's results until Ctrl-C; prints tokens`;
+                       Cost API (:5002) serving this run's results until Ctrl-C; prints tokens
+  --with-prometheus    scrape every process of the run with a local Prometheus (every 2 s, all
+                       alerts/*.rules.yml loaded); after the report, run the live check: every
+                       dashboard panel's queries, the loaded rules and the active alerts, as a
+                       table. Fails the run when an app panel has no data, an alert other than
+                       Watchdog fires or a target is down. Needs /usr/bin/prometheus
+                       (${INSTALL_PROMETHEUS_HINT})
+  --prometheus-seconds S  with --with-prometheus: scrape at least S seconds before the check
+                       (default ${DEFAULT_SCRAPE_SECONDS})`;
 
 /** Pause between progress polls of ocr_jobs. */
 const POLL_MS = 1_000;
+/** `--with-prometheus`: seconds between scrapes and rule evaluations. */
+const PROMETHEUS_INTERVAL_S = 2;
 /** How long a child process may take to answer /health. */
 const HEALTH_TIMEOUT_MS = 60_000;
 
@@ -51,6 +74,8 @@ interface Args {
   timeoutSeconds?: number;
   report?: string;
   serve: boolean;
+  withPrometheus: boolean;
+  prometheusSeconds: number;
 }
 
 /** A mistake in the command line: one line and the usage, exit 2 (not a crash). */
@@ -68,6 +93,8 @@ function parseCli(argv: string[]): Args {
       'timeout-seconds': { type: 'string' },
       report: { type: 'string' },
       serve: { type: 'boolean' },
+      'with-prometheus': { type: 'boolean' },
+      'prometheus-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -86,6 +113,7 @@ function parseCli(argv: string[]): Args {
     if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
     return n;
   };
+  if (values['prometheus-seconds'] !== undefined && !values['with-prometheus']) throw new UsageError('--prometheus-seconds needs --with-prometheus');
   const shared = path.resolve(REPO_ROOT, '..', 'shared', 'corpus', 'sroie');
   const corpus = values.corpus ? path.resolve(values.corpus) : existsSync(shared) ? shared : path.join(REPO_ROOT, 'samples');
   return {
@@ -95,6 +123,8 @@ function parseCli(argv: string[]): Args {
     timeoutSeconds: positive('timeout-seconds', values['timeout-seconds']),
     report: values.report,
     serve: values.serve ?? false,
+    withPrometheus: values['with-prometheus'] ?? false,
+    prometheusSeconds: positive('prometheus-seconds', values['prometheus-seconds']) ?? DEFAULT_SCRAPE_SECONDS,
   };
 }
 
@@ -203,6 +233,9 @@ async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2));
   // Fail on a bad setting before anything starts (the service addresses are filled in later).
   loadConfig(process.env);
+  if (args.withPrometheus && !findPrometheusTool('prometheus')) {
+    throw new UsageError(`--with-prometheus needs the prometheus binary ($PROMETHEUS_BIN, PATH, /usr/bin): run \`${INSTALL_PROMETHEUS_HINT}\``);
+  }
   const listing = await listDocumentFiles(args.corpus).catch((err: Error) => {
     throw new UsageError(`--corpus ${args.corpus}: ${err.message}`);
   });
@@ -234,12 +267,16 @@ async function main(): Promise<number> {
   }
   let store: Store | null = null;
   let publisher: Publisher | null = null;
+  let prometheus: PrometheusServer | null = null;
+  let ingestOps: FastifyInstance | null = null;
+  let ingestMetrics: Metrics | undefined;
   try {
     console.log(`services: FerretDB ${services.mongoUri}, nsqd ${services.nsqdTcpAddress}, nsqlookupd ${services.nsqlookupdHttpAddress}`);
     // Every port of this run reserved together, so they are distinct.
-    const ports = await freePorts(AGENT_NAMES.length + args.workers);
+    const ports = await freePorts(AGENT_NAMES.length + args.workers + 1);
     const agentPorts = ports.slice(0, AGENT_NAMES.length);
-    const workerPorts = ports.slice(AGENT_NAMES.length);
+    const workerPorts = ports.slice(AGENT_NAMES.length, AGENT_NAMES.length + args.workers);
+    const ingestPort = ports.at(-1)!;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       MONGODB_URI: services.mongoUri,
@@ -272,13 +309,37 @@ async function main(): Promise<number> {
     children.push(...apis);
     await Promise.all(apis.map(waitHealthy));
     console.log(`started ${AGENT_NAMES.length} agents, ${args.workers} workers, the Review API (:${config.REVIEW_API_PORT}) and the Cost API (:${config.COST_API_PORT})`);
+    if (args.withPrometheus) {
+      // Ingest runs in this process: its counters (submitted, rejected, published) are served
+      // here for the run's length, as job `submit` (the component name `enrich submit` uses).
+      ingestMetrics = createMetrics('submit');
+      ingestOps = Fastify({ logger: false });
+      registerOpsRoutes(ingestOps, { metrics: ingestMetrics, checks: {} });
+      await ingestOps.listen({ host: '127.0.0.1', port: ingestPort });
+      const { alertRuleFiles, signMetricsToken, waitForScrapes } = await import('./prometheus-live-check.js');
+      // The APIs open /metrics to a bearer token with the `metrics` role only.
+      const scraperToken = await signMetricsToken(env);
+      // Job names as the alert rules expect them (SCRAPE_JOBS of app/src/metrics/exporters.ts).
+      const jobs: ScrapeJob[] = [
+        { job: SCRAPE_JOBS.worker, targets: workerPorts.map((p) => `127.0.0.1:${p}`) },
+        ...AGENT_NAMES.map((agent, i) => ({ job: `agent-${agent}`, targets: [`127.0.0.1:${agentPorts[i]}`] })),
+        { job: SCRAPE_JOBS.reviewApi, targets: [`127.0.0.1:${config.REVIEW_API_PORT}`], bearerToken: scraperToken },
+        { job: SCRAPE_JOBS.costApi, targets: [`127.0.0.1:${config.COST_API_PORT}`], bearerToken: scraperToken },
+        { job: 'submit', targets: [`127.0.0.1:${ingestPort}`] },
+      ];
+      const ruleFiles = await alertRuleFiles();
+      prometheus = await startPrometheus({ jobs, ruleFiles, intervalSeconds: PROMETHEUS_INTERVAL_S, selfScrapeJob: SCRAPE_JOBS.prometheus, logFile: path.join(logDir, 'prometheus.log') });
+      // Every counter needs a sample from before the first job, or increase() misses the run.
+      await waitForScrapes(prometheus.api, prometheus.readyAt, 0);
+      console.log(`prometheus ${prometheus.url} scraping ${jobs.length} jobs every ${PROMETHEUS_INTERVAL_S} s, ${ruleFiles.length} rule files loaded`);
+    }
 
     store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
     await ensureTopology(config);
     publisher = await Publisher.connect(config.NSQD_TCP_ADDRESS);
     const batchId = randomUUID();
     const submittedAt = new Date();
-    const submitted = await submitFiles(files, { store, publisher, config, signal: interrupt.signal }, batchId);
+    const submitted = await submitFiles(files, { store, publisher, config, signal: interrupt.signal, ...(ingestMetrics ? { metrics: ingestMetrics } : {}) }, batchId);
     console.log(`submitted ${submitted.accepted} jobs (${submitted.rejected} rejected) in ${((Date.now() - submittedAt.getTime()) / 1000).toFixed(1)} s`);
 
     const timeoutMs = (args.timeoutSeconds ?? 300 + 10 * files.length) * 1000;
@@ -335,15 +396,73 @@ async function main(): Promise<number> {
       return 130;
     }
     // Lost jobs or a crash fail the run; so do failed jobs (dead-lettered after maxAttempts).
-    const code = report.documents.lost > 0 || report.documents.failed > 0 || crashed ? 1 : 0;
+    let code = report.documents.lost > 0 || report.documents.failed > 0 || crashed ? 1 : 0;
+    if (prometheus && !crashed && !interrupted) {
+      // The APIs' panels and alerts need traffic besides health checks and scrapes: read the
+      // run's results as a reviewer and as finance would, twice with scrapes in between, since
+      // a series born with its first request only shows a rate from its second sample on.
+      if (!(await exerciseApis(config))) code = 1;
+      await new Promise((r) => setTimeout(r, 3 * PROMETHEUS_INTERVAL_S * 1000));
+      if (!(await exerciseApis(config))) code = 1;
+      const live = await liveCheck(prometheus, args.prometheusSeconds, path.join(reportsDir, `e2e-${stamp}-prometheus.json`));
+      if (!live) code = 1;
+    }
     if (args.serve && !crashed) await serveUntilInterrupted(config, interrupt.signal);
     return code;
   } finally {
+    await prometheus?.stop();
+    await ingestOps?.close();
     publisher?.close();
     await store?.close();
     await stopChildren(children);
     await services.stop();
   }
+}
+
+/** Read-only requests of a reviewer and of finance, one per route, each of which must answer 200. */
+const API_SMOKE_REQUESTS = [
+  { service: 'review-api', role: 'reviewer', path: '/reviews?status=pending&limit=5' },
+  { service: 'review-api', role: 'reviewer', path: '/queue/stats' },
+  { service: 'cost-api', role: 'finance', path: '/costs/summary' },
+  { service: 'cost-api', role: 'finance', path: '/costs/budget' },
+] as const;
+
+/**
+ * `--with-prometheus`: sends {@link API_SMOKE_REQUESTS} with short-lived tokens and prints one
+ * line with each status. @returns whether every request answered 200.
+ */
+async function exerciseApis(config: AppConfig): Promise<boolean> {
+  const { signToken } = await import('../app/src/services/http/auth.js');
+  const results: string[] = [];
+  let ok = true;
+  for (const r of API_SMOKE_REQUESTS) {
+    const port = r.service === 'review-api' ? config.REVIEW_API_PORT : config.COST_API_PORT;
+    const token = await signToken({ sub: `e2e-${r.role}@example.com`, roles: [r.role], secret: config.API_JWT_SECRET!, issuer: config.API_JWT_ISSUER, expiresIn: '5m' });
+    const res = await fetch(`http://127.0.0.1:${port}${r.path}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) }).catch((err: Error) => err);
+    const status = res instanceof Error ? res.message : String(res.status);
+    if (!(res instanceof Error)) await res.arrayBuffer();
+    if (status !== '200') ok = false;
+    results.push(`${r.service} GET ${r.path} ${status}`);
+  }
+  console.log(`  API requests     ${results.join('; ')}`);
+  return ok;
+}
+
+/**
+ * `--with-prometheus`: lets Prometheus scrape until `seconds` have passed since it started, runs
+ * the live check, prints its table and writes the result object to `resultPath`.
+ * @returns whether the check passed.
+ */
+async function liveCheck(prometheus: PrometheusServer, seconds: number, resultPath: string): Promise<boolean> {
+  const { formatLiveCheck, runLiveCheck, waitForScrapes } = await import('./prometheus-live-check.js');
+  const waitS = Math.max(0, Math.ceil((prometheus.readyAt.getTime() + seconds * 1000 - Date.now()) / 1000));
+  console.log(`\nPrometheus live check${waitS > 0 ? ` (scraping ${waitS} s more first)` : ''}:`);
+  await waitForScrapes(prometheus.api, prometheus.readyAt, seconds);
+  const result = await runLiveCheck({ prometheus: prometheus.api, rangeSeconds: (Date.now() - prometheus.readyAt.getTime()) / 1000 });
+  console.log(formatLiveCheck(result));
+  await writeFile(resultPath, JSON.stringify(result, null, 2));
+  console.log(`  live check result ${path.relative(process.cwd(), resultPath)}`);
+  return result.ok;
 }
 
 /** `--serve`: print bearer tokens and curl examples, then wait for Ctrl-C. */
