@@ -6,6 +6,7 @@
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { atLeast, atMost, buildDashboard, instantQuery, perHour, query, statPanel, tablePanel, timeseriesPanel, type BuiltDashboard } from './factories.js';
 import { agents, approval, completeness, cost, queue, services, throughput } from './queries.js';
+import { throughputStatPanel } from './panels.js';
 import { CHECKLIST_TARGETS as T } from './targets.js';
 
 export const ENRICHMENT_OVERVIEW_UID = 'enrichment-overview';
@@ -48,16 +49,7 @@ export function buildEnrichmentOverview(): BuiltDashboard {
         width: 5,
         height: 4,
       }),
-      statPanel({
-        title: 'Throughput',
-        description: `Documents enriched per hour, averaged over the selected range. Checklist target: at least ${T.minThroughputDocsPerHour} documents per hour (meaningful under production load only).`,
-        unit: perHour('docs'),
-        queries: [instantQuery(throughput.docsPerHourOverRange, 'documents per hour')],
-        thresholds: atLeast(T.minThroughputDocsPerHour),
-        decimals: 1,
-        width: 5,
-        height: 4,
-      }),
+      throughputStatPanel({ width: 5, height: 4 }),
       statPanel({
         title: 'Agents answering',
         description: `Agents (of ${T.agentCount}) that answered at least one MCP call successfully in the selected range. Checklist: all five agents healthy and responsive.`,

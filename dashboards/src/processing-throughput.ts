@@ -7,6 +7,7 @@
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { atLeast, buildDashboard, instantQuery, perHour, query, statPanel, timeseriesPanel, type BuiltDashboard } from './factories.js';
 import { queue, services, throughput } from './queries.js';
+import { throughputStatPanel } from './panels.js';
 import { CHECKLIST_TARGETS as T } from './targets.js';
 
 export const PROCESSING_THROUGHPUT_UID = 'processing-throughput';
@@ -19,16 +20,7 @@ export function buildProcessingThroughput(): BuiltDashboard {
     description: `Documents per hour (target ${T.minThroughputDocsPerHour}), queue backlog, worker replicas, latency and failure paths of the enrichment pipeline, and API response times.`,
     tags: ['throughput'],
     panels: [
-      statPanel({
-        title: 'Throughput',
-        description: `Documents enriched per hour, averaged over the selected range. Checklist target: at least ${T.minThroughputDocsPerHour} documents per hour (meaningful under production load only).`,
-        unit: perHour('docs'),
-        queries: [instantQuery(throughput.docsPerHourOverRange, 'documents per hour')],
-        thresholds: atLeast(T.minThroughputDocsPerHour),
-        decimals: 1,
-        width: 8,
-        height: 4,
-      }),
+      throughputStatPanel({ width: 8, height: 4 }),
       statPanel({
         title: 'Worker replicas',
         description: `EnrichmentWorker processes currently scraped (one enrichment_jobs_in_flight series each). Checklist: at least ${T.minWorkerReplicas} replicas.`,

@@ -2,6 +2,7 @@
  * Every PromQL expression the dashboards plot, kept apart from the layout. Application metric
  * names come from `METRIC_CATALOG` (`app/src/metrics/catalog.ts`), so a renamed metric fails to
  * compile here instead of silently emptying a panel; label names and values are the catalog's.
+ * Exporter metrics (NSQ, Prometheus, DCGM) are looked up in `app/src/metrics/exporters.ts`.
  *
  * Windows: `$__rate_interval` for curves, `$__range` (the dashboard's time range, 24 h by
  * default) for the single figures compared with the checklist targets.
@@ -10,7 +11,9 @@
  * every series of a process: `worker`, `review-api`, `agent-<name>`…) and the scrape labels
  * `job` / `instance` that Prometheus adds.
  */
+import { configSchema as appConfigSchema } from '../../app/src/config.js';
 import { METRIC_CATALOG as C } from '../../app/src/metrics/catalog.js';
+import { APP_DEFAULT_LABELS, findMetric, TARGET_LABELS } from '../../app/src/metrics/exporters.js';
 
 /** Window of curves: Grafana's `$__rate_interval` (at least four scrape intervals). */
 export const RATE = '$__rate_interval';
@@ -18,24 +21,35 @@ export const RATE = '$__rate_interval';
 export const RANGE = '$__range';
 
 /**
- * Exporter metrics the dashboards read (not exported by the app), with the labels each exporter
- * puts on them (Prometheus adds `job` and `instance` to every series):
- * - nsq_exporter (lovoo/nsq_exporter, collectors `stats.topics,stats.channels`);
- * - Prometheus itself (`up`);
- * - NVIDIA dcgm-exporter (`DCGM_FI_DEV_FB_USED`: framebuffer memory used, MiB).
+ * An exporter metric as `app/src/metrics/exporters.ts` declares it (the one list of metrics this
+ * platform reads from software it does not write): its name and the labels the exporter puts on it.
+ *
+ * @throws Error when the series is not declared there as an exporter metric, so a dashboard
+ *   cannot read an undeclared metric.
+ */
+function exporterMetric(series: string): { name: string; labels: readonly string[] } {
+  const found = findMetric(series);
+  if (found?.source !== 'exporter') throw new Error(`${series} is not an exporter metric of app/src/metrics/exporters.ts`);
+  return { name: found.metric.name, labels: found.metric.labels };
+}
+
+/**
+ * The exporter metrics the dashboards read (not exported by the app), resolved in
+ * `app/src/metrics/exporters.ts`: nsq_exporter's topic and channel depth, Prometheus's `up`,
+ * dcgm-exporter's framebuffer memory used (MiB). Prometheus adds `job` and `instance` to every series.
  */
 export const EXPORTER_METRICS = {
-  nsqTopicDepth: { name: 'nsq_topic_depth', labels: ['topic', 'paused'] },
-  nsqChannelDepth: { name: 'nsq_channel_depth', labels: ['topic', 'channel', 'paused'] },
-  up: { name: 'up', labels: [] },
-  gpuMemoryUsedMiB: { name: 'DCGM_FI_DEV_FB_USED', labels: ['gpu', 'UUID', 'device', 'modelName', 'Hostname'] },
-} as const satisfies Record<string, { name: string; labels: readonly string[] }>;
+  nsqTopicDepth: exporterMetric('nsq_topic_depth'),
+  nsqChannelDepth: exporterMetric('nsq_channel_depth'),
+  up: exporterMetric('up'),
+  gpuMemoryUsedMiB: exporterMetric('DCGM_FI_DEV_FB_USED'),
+};
 
-/** Labels every scraped series carries besides its own: the scrape job and target. */
-export const SCRAPE_LABELS = ['job', 'instance'] as const;
+/** Labels every scraped series carries besides its own: the scrape job and target (`TARGET_LABELS`). */
+export const SCRAPE_LABELS = TARGET_LABELS;
 
 /** Default label `createMetrics` puts on every application series (`worker`, `agent-<name>`…). */
-export const APP_DEFAULT_LABELS = ['component'] as const;
+export { APP_DEFAULT_LABELS };
 
 /** Exporter metric names, short for the expressions below. */
 const X = {
@@ -45,9 +59,10 @@ const X = {
   gpuMemoryUsedMiB: EXPORTER_METRICS.gpuMemoryUsedMiB.name,
 };
 
-/** NSQ topics of the pipeline (app config `NSQ_TOPIC`, `NSQ_DEAD_LETTER_TOPIC` defaults). */
-const TOPICS = 'enrichment|enrichment_dead';
-const WORK_TOPIC = 'enrichment';
+/** NSQ topics of the pipeline: the app config's `NSQ_TOPIC` and `NSQ_DEAD_LETTER_TOPIC` defaults. */
+const APP_DEFAULTS = appConfigSchema.parse({});
+const WORK_TOPIC = APP_DEFAULTS.NSQ_TOPIC;
+const TOPICS = `${WORK_TOPIC}|${APP_DEFAULTS.NSQ_DEAD_LETTER_TOPIC}`;
 
 /** `sum(` or `sum by (a, b) (`. */
 const sumBy = (labels: readonly string[]) => (labels.length > 0 ? `sum by (${labels.join(', ')}) (` : 'sum(');

@@ -377,8 +377,9 @@ export function loadInfraConfig(stack: string, values: Record<string, unknown>):
 
 /**
  * Secret stack config keys (`pulumi config set --secret <key> ...`), read by PlatformSecrets with
- * `config.getSecret`; they are not part of {@link infraConfigSchema}. Unset passwords and JWT
- * secrets are generated with `@pulumi/random`.
+ * `config.getSecret`; they are not part of {@link infraConfigSchema}. All are optional: unset
+ * passwords and JWT secrets are generated with `@pulumi/random`; an unset API key, S3 credential
+ * or alert receiver credential leaves that feature off.
  */
 export const SECRET_CONFIG_KEYS = [
   'anthropicApiKey',
@@ -394,6 +395,8 @@ export const SECRET_CONFIG_KEYS = [
   'grafanaAdminPassword',
   'registryPassword',
 ] as const;
+/** One of {@link SECRET_CONFIG_KEYS}. */
+export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /**
  * The non-secret values under `enrichment-platform:` from a Pulumi config map (as

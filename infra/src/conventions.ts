@@ -88,6 +88,28 @@ export const PORT = {
   https: 443,
 } as const;
 
+/**
+ * `app.kubernetes.io/name` of the helpers the Monitoring component deploys besides
+ * `WORKLOAD.prometheus`, `alertmanager` and `grafana` (NetworkSegmentation opens their flows).
+ */
+export const MONITORING_WORKLOAD = {
+  blackboxExporter: 'blackbox-exporter',
+  kubeStateMetrics: 'kube-state-metrics',
+  nodeExporter: 'node-exporter',
+} as const;
+
+/** Ports of the monitoring helpers and of the cluster components Prometheus scrapes. */
+export const MONITORING_PORT = {
+  blackboxExporter: 9115,
+  kubeStateMetrics: 8080,
+  /** kube-state-metrics' own telemetry (`/readyz`). */
+  kubeStateMetricsTelemetry: 8081,
+  nodeExporter: 9100,
+  kubelet: 10250,
+  certManager: 9402,
+  dcgmExporter: 9400,
+} as const;
+
 /** NSQ topics the pipeline uses (`NSQ_TOPIC`, `NSQ_DEAD_LETTER_TOPIC`). */
 export const TOPICS = ['enrichment', 'enrichment_dead'] as const;
 /** Models the agents need on Ollama (`OLLAMA_PHASE1_MODEL`, `OLLAMA_STRUCTURE_MODEL`). */

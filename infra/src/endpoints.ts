@@ -20,6 +20,8 @@ export interface Endpoints {
   nsqdHttp: string;
   /** nsqd pods' own HTTP addresses (the topic Job creates topics on each). */
   nsqdPodsHttp: string[];
+  /** `host:port` of the exporter of each nsqd, in nsqd order (`/metrics`; exporter i reads nsqd i). */
+  nsqExportersHttp: string[];
   /** `host:port` of every nsqlookupd HTTP API (`NSQLOOKUPD_HTTP_ADDRESSES`). */
   nsqlookupdHttp: string[];
   /** nsqlookupd TCP addresses (nsqd `--lookupd-tcp-address`). */
@@ -48,6 +50,7 @@ export function endpoints(config: InfraConfig, namespace?: string): Endpoints {
     nsqdTcp: `${svc(WORKLOAD.nsqd)}:${PORT.nsqdTcp}`,
     nsqdHttp: `${svc(WORKLOAD.nsqd)}:${PORT.nsqdHttp}`,
     nsqdPodsHttp: range(config.nsq.nsqdReplicas).map((i) => `${pod(WORKLOAD.nsqd, i)}:${PORT.nsqdHttp}`),
+    nsqExportersHttp: range(config.nsq.nsqdReplicas).map((i) => `${pod(WORKLOAD.nsqExporter, i)}:${PORT.nsqExporter}`),
     nsqlookupdHttp: range(config.nsq.nsqlookupdReplicas).map((i) => `${pod(WORKLOAD.nsqlookupd, i)}:${PORT.nsqlookupdHttp}`),
     nsqlookupdTcp: range(config.nsq.nsqlookupdReplicas).map((i) => `${pod(WORKLOAD.nsqlookupd, i)}:${PORT.nsqlookupdTcp}`),
     ollamaUrl: `http://${svc(WORKLOAD.ollama)}:${PORT.ollama}`,

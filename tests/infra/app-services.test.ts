@@ -3,36 +3,33 @@
  * Pulumi mocks: prod (Kubernetes) and dev (Docker), each planned from its real stack file with
  * stand-in secrets and certificates whose values the tests then look for where they must not be.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import * as appsV1 from 'kubernetes-models/apps/v1';
-import * as autoscalingV2 from 'kubernetes-models/autoscaling/v2';
-import * as policyV1 from 'kubernetes-models/policy/v1';
-import * as coreV1 from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILE_BACKED_KEYS } from '../../app/src/config.js';
 import { AGENT_NAMES } from '../../app/src/domain/fields.js';
-import {
-  APP_SERVICES_TYPE,
-  AppServices,
-  appWorkloads,
-  dockerCpus,
-  dockerMemoryMb,
-  nodeHealthcheck,
-  type AppSecrets,
-  type AppTls,
-} from '../../infra/src/components/app-services.js';
+import { APP_SERVICES_TYPE, AppServices, appWorkloads, nodeHealthcheck, type AppSecrets, type AppTls } from '../../infra/src/components/app-services.js';
 import { APP_IMAGE_TYPE, BUILD_CONTEXT, DOCKERFILE, registryServer } from '../../infra/src/components/image.js';
-import { loadInfraConfig, type InfraConfig } from '../../infra/src/config.js';
-import { AGENT_WORKLOADS, LABEL, PART_OF, PORT, TLS_SECRET, WORKLOAD } from '../../infra/src/conventions.js';
+import { loadInfraConfig, type InfraConfig, type StackName } from '../../infra/src/config.js';
+import { AGENT_WORKLOADS, LABEL, PORT, TLS_SECRET, WORKLOAD } from '../../infra/src/conventions.js';
 import { endpoints } from '../../infra/src/endpoints.js';
-import { byName, ofType, planStack, readStackFile, type Plan, type PlannedResource } from '../../infra/src/plan.js';
+import { dockerLimits } from '../../infra/src/lib/resources.js';
+import { byName, ofType, readStackFile, type Plan, type PlannedResource } from '../../infra/src/plan.js';
 import type { Target } from '../../infra/src/types.js';
+import {
+  componentObjects,
+  containerNamed,
+  expectConventionalMetadata,
+  expectSchemaValid,
+  objectNamed,
+  planComponent,
+  runHealthcheck as run,
+  standInRef as ref,
+  startHealthStub,
+  strings,
+  TEST_NETWORK,
+  TYPE,
+} from './support.js';
 
 /** Values of the stand-in secrets: none may appear in env, args or labels. */
 const SECRET = {
@@ -46,7 +43,6 @@ const SECRET = {
 const TLS_CERT = '-----BEGIN CERTIFICATE-----\nstandin-cert\n-----END CERTIFICATE-----\n';
 
 function standInSecrets(): AppSecrets {
-  const ref = (secretName: string, key: string, value: string) => ({ secretName, key, value: pulumi.secret(value) });
   const filler = (key: string) => ref('unused', key, `unused-${key}`);
   return {
     refs: {
@@ -82,53 +78,20 @@ function standInTls(kind: Target['kind']): AppTls {
 }
 
 /** Plans AppServices alone on the stack's target, as `createPlatform` would construct it. */
-function program(config: InfraConfig) {
-  const stack = pulumi.getStack() as 'prod' | 'dev';
-  let target: Target;
-  if (config.target === 'kubernetes') {
-    const provider = new k8s.Provider('k8s', {});
-    const namespaces = [new k8s.core.v1.Namespace('ns', { metadata: { name: config.namespace } }, { provider })];
-    target = { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: 'monitoring', namespaces };
-  } else {
-    const provider = new docker.Provider('docker', {});
-    target = {
-      kind: 'docker',
-      provider,
-      backendNetwork: new docker.Network('backend', { name: 'backend', internal: true }, { provider }),
-      frontendNetwork: new docker.Network('frontend', { name: 'frontend' }, { provider }),
-    };
-  }
-  const services = new AppServices('services', { stack, config, target, secrets: standInSecrets(), tls: standInTls(target.kind) });
-  return { reviewApiUrl: services.reviewApiUrl, costApiUrl: services.costApiUrl, imageRef: services.imageRef };
+async function planServices(stack: StackName, overrides?: Record<string, unknown>): Promise<Plan> {
+  const { plan } = await planComponent(stack, (args) => new AppServices('services', { ...args, secrets: standInSecrets(), tls: standInTls(args.target.kind) }), {
+    overrides,
+    outputs: (s) => ({ reviewApiUrl: s.reviewApiUrl, costApiUrl: s.costApiUrl, imageRef: s.imageRef }),
+  });
+  return plan;
 }
 
-/** Every string inside a value (deep). */
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
-  return [];
-}
-
-/** kubernetes-models classes by apiVersion and kind (`validate()` checks a manifest against the schema). */
-const K8S_MODELS = { v1: coreV1, 'apps/v1': appsV1, 'policy/v1': policyV1, 'autoscaling/v2': autoscalingV2 } as unknown as Record<
-  string,
-  Record<string, new (data: unknown) => { validate(): void }>
->;
-
-const DEPLOYMENT = 'kubernetes:apps/v1:Deployment';
-const SERVICE = 'kubernetes:core/v1:Service';
-const PDB = 'kubernetes:policy/v1:PodDisruptionBudget';
+const { deployment: DEPLOYMENT, service: SERVICE, pdb: PDB, container: CONTAINER } = TYPE;
 const HPA = 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler';
-const CONTAINER = 'docker:index/container:Container';
 const IMAGE = 'docker:index/image:Image';
 const APP_DEPLOYMENTS = [WORKLOAD.worker, ...AGENT_WORKLOADS, WORKLOAD.reviewApi, WORKLOAD.costApi];
 
-const deployment = (plan: Plan, name: string) => {
-  const found = ofType(plan, DEPLOYMENT).find((r) => r.inputs.metadata.name === name);
-  if (!found) throw new Error(`no Deployment ${name}`);
-  return found;
-};
+const deployment = (plan: Plan, name: string) => objectNamed(plan, 'Deployment', name);
 const containerOf = (d: PlannedResource) => d.inputs.spec.template.spec.containers[0];
 const envOf = (d: PlannedResource): Record<string, any> =>
   Object.fromEntries((containerOf(d).env as { name: string }[]).map((e) => [e.name, e]));
@@ -136,7 +99,7 @@ const envOf = (d: PlannedResource): Record<string, any> =>
 describe('AppServices on Kubernetes (prod)', () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await planStack('prod', { program });
+    plan = await planServices('prod');
   });
 
   it('registers the component types and the stack outputs', () => {
@@ -169,9 +132,8 @@ describe('AppServices on Kubernetes (prod)', () => {
 
   it('declares the worker, five agents and both APIs, named and labelled by convention', () => {
     expect(ofType(plan, DEPLOYMENT).map((d) => d.inputs.metadata.name).sort()).toEqual([...APP_DEPLOYMENTS].sort());
-    for (const r of plan.resources.filter((x) => x.type.startsWith('kubernetes:') && x.type !== 'kubernetes:core/v1:Namespace' && x.custom)) {
-      expect(r.inputs.metadata.namespace, r.name).toBe(plan.config.namespace);
-      expect(r.inputs.metadata.labels[LABEL.partOf], r.name).toBe(PART_OF);
+    for (const r of componentObjects(plan)) {
+      expectConventionalMetadata(r, plan.config.namespace);
       expect(r.inputs.metadata.labels[LABEL.name], r.name).toBe(r.inputs.metadata.name);
       expect(r.inputs.metadata.labels[LABEL.component], r.name).toMatch(/^(app|agent|api)$/);
     }
@@ -308,7 +270,7 @@ describe('AppServices on Kubernetes (prod)', () => {
   describe('with a private registry login', () => {
     let withLogin: Plan;
     beforeAll(async () => {
-      withLogin = await planStack('prod', { program, overrides: { image: { repository: 'ghcr.io/acme/enrichment', registryUsername: 'ci-bot' } } });
+      withLogin = await planServices('prod', { image: { repository: 'ghcr.io/acme/enrichment', registryUsername: 'ci-bot' } });
     });
 
     it('pushes with the login and gives the pods a pull Secret, the password in nothing else', () => {
@@ -324,29 +286,21 @@ describe('AppServices on Kubernetes (prod)', () => {
     });
   });
 
-  it('declares only objects that validate against the Kubernetes schemas (types, enums, required fields)', () => {
+  it('declares only objects that validate against the Kubernetes schemas (types, enums, required fields)', async () => {
     const objects = plan.resources.filter((r) => r.custom && r.type.startsWith('kubernetes:') && r.inputs.kind);
     expect(objects.length).toBeGreaterThan(20);
-    for (const r of objects) {
-      const Model = K8S_MODELS[r.inputs.apiVersion]?.[r.inputs.kind];
-      expect(Model, `${r.inputs.apiVersion} ${r.inputs.kind}`).toBeDefined();
-      expect(() => new Model!(r.inputs).validate(), r.name).not.toThrow();
-    }
+    await expectSchemaValid(objects);
   });
 });
 
 describe('AppServices on Docker (dev)', () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await planStack('dev', { program });
+    plan = await planServices('dev');
   });
 
   const containers = () => ofType(plan, CONTAINER);
-  const container = (name: string) => {
-    const found = containers().find((c) => c.inputs.name === name);
-    if (!found) throw new Error(`no container ${name}`);
-    return found;
-  };
+  const container = (name: string) => containerNamed(plan, name);
 
   it('builds the image locally without pushing and returns localhost URLs', () => {
     const [image] = ofType(plan, IMAGE);
@@ -376,8 +330,7 @@ describe('AppServices on Docker (dev)', () => {
       expect(c.inputs.healthcheck.tests[3], name).toContain("path:'/health'");
       expect(c.inputs.image, name).toBe(plan.outputs.imageRef);
     }
-    expect(container(`${WORKLOAD.worker}-1`).inputs.memory).toBe(dockerMemoryMb(plan.config.worker.resources.memoryLimit));
-    expect(container(`${WORKLOAD.worker}-1`).inputs.cpus).toBe(dockerCpus(plan.config.worker.resources.cpuLimit));
+    expect(container(`${WORKLOAD.worker}-1`).inputs).toMatchObject(dockerLimits(plan.config.worker.resources, { reserveMemory: true }));
   });
 
   it('publishes only 5001 and 5002, on the backend network for all and the frontend for agents and APIs', () => {
@@ -387,7 +340,7 @@ describe('AppServices on Docker (dev)', () => {
       const networks = (c.inputs.networksAdvanced as { name: string }[]).map((n) => n.name).sort();
       const name = c.inputs.name as string;
       const frontend = name.startsWith('agent-') || name === WORKLOAD.reviewApi || name === WORKLOAD.costApi;
-      expect(networks, name).toEqual(frontend ? ['backend', 'frontend'] : ['backend']);
+      expect(networks, name).toEqual(frontend ? [TEST_NETWORK.backend, TEST_NETWORK.frontend] : [TEST_NETWORK.backend]);
     }
   });
 
@@ -425,13 +378,6 @@ describe('AppServices on Docker (dev)', () => {
 });
 
 describe('AppServices helpers', () => {
-  it('converts Kubernetes quantities to Docker limits', () => {
-    expect([dockerCpus('500m'), dockerCpus('2'), dockerCpus('1.5'), dockerCpus('250m')]).toEqual(['0.5', '2', '1.5', '0.25']);
-    expect([dockerMemoryMb('512Mi'), dockerMemoryMb('1Gi'), dockerMemoryMb('1G'), dockerMemoryMb('48Gi')]).toEqual([512, 1024, 954, 49152]);
-    expect(() => dockerCpus('1Gi')).toThrow("not a CPU quantity: '1Gi'");
-    expect(() => dockerMemoryMb('100m')).toThrow("not a memory quantity: '100m'");
-  });
-
   it('finds the registry of an image repository', () => {
     expect(registryServer('ghcr.io/acme/app')).toBe('ghcr.io');
     expect(registryServer('localhost:5000/app')).toBe('localhost:5000');
@@ -452,25 +398,13 @@ describe('AppServices helpers', () => {
   });
 
   describe('the Docker healthcheck one-liner', () => {
-    let server: Server;
+    let stub: Awaited<ReturnType<typeof startHealthStub>>;
     let port: number;
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        res.statusCode = req.url === '/health' ? 200 : 503;
-        res.end();
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      port = (server.address() as AddressInfo).port;
+      stub = await startHealthStub('/health');
+      port = stub.port;
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-    // Runs the `CMD` form as Docker would (asynchronously: the stub server answers from this process).
-    const run = (tests: string[]) =>
-      new Promise<number | null>((resolve, reject) => {
-        const child = spawn(tests[1]!, tests.slice(2), { stdio: 'ignore', timeout: 15_000 });
-        child.on('error', reject);
-        child.on('exit', (code) => resolve(code));
-      });
+    afterAll(() => stub.close());
 
     it('exits 0 on a 2xx answer and 1 on a 503 or a refused TLS handshake', async () => {
       expect(await run(nodeHealthcheck(port, '/health', 'HTTP'))).toBe(0);

@@ -9,20 +9,13 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
-import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
-import * as pulumi from '@pulumi/pulumi';
-import * as appsV1 from 'kubernetes-models/apps/v1';
-import * as batchV1 from 'kubernetes-models/batch/v1';
-import * as policyV1 from 'kubernetes-models/policy/v1';
-import * as coreV1 from 'kubernetes-models/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTIONS, INDEX_SPECS } from '../../app/src/store/collections.js';
 import { loadInfraConfig, type InfraConfig, type StackName } from '../../infra/src/config.js';
-import { ANNOTATION, LABEL, MONITORING_NAMESPACE, PART_OF, PORT, WORKLOAD } from '../../infra/src/conventions.js';
+import { ANNOTATION, PORT, WORKLOAD } from '../../infra/src/conventions.js';
 import { endpoints } from '../../infra/src/endpoints.js';
-import { byName, ofType, planStack, type Plan } from '../../infra/src/plan.js';
-import type { DockerTarget, KubernetesTarget, SecretRef, Target } from '../../infra/src/types.js';
+import { byName, ofType, type Plan } from '../../infra/src/plan.js';
+import type { DockerTarget, KubernetesTarget } from '../../infra/src/types.js';
 import {
   AWS_CLI_IMAGE,
   CREATED_AT_FIELD,
@@ -40,17 +33,22 @@ import {
   type MongoSecrets,
 } from '../../infra/src/components/mongodb.js';
 import type { PlatformSecrets } from '../../infra/src/components/secrets.js';
+import {
+  componentObjects,
+  containersOf,
+  envVar as envOf,
+  expectConventionalMetadata,
+  expectSchemaValid,
+  planComponent,
+  podSpecs,
+  secretsIn,
+  standInRef as ref,
+  strings,
+  TEST_NETWORK,
+  TYPE,
+} from './support.js';
 
-const STS = 'kubernetes:apps/v1:StatefulSet';
-const DEPLOYMENT = 'kubernetes:apps/v1:Deployment';
-const JOB = 'kubernetes:batch/v1:Job';
-const CRONJOB = 'kubernetes:batch/v1:CronJob';
-const SVC = 'kubernetes:core/v1:Service';
-const CONFIGMAP = 'kubernetes:core/v1:ConfigMap';
-const SECRET = 'kubernetes:core/v1:Secret';
-const PDB = 'kubernetes:policy/v1:PodDisruptionBudget';
-const CONTAINER = 'docker:index/container:Container';
-const VOLUME = 'docker:index/volume:Volume';
+const { statefulSet: STS, deployment: DEPLOYMENT, job: JOB, cronJob: CRONJOB, service: SVC, configMap: CONFIGMAP, secret: SECRET, pdb: PDB, container: CONTAINER, volume: VOLUME } = TYPE;
 const RANDOM = 'random:index/randomPassword:RandomPassword';
 
 /** Stand-in secret values: none may appear in an env value, an argument, a command or a ConfigMap. */
@@ -70,7 +68,6 @@ const platformSecretsFit: (s: PlatformSecrets) => MongoSecrets = (s) => s;
 void platformSecretsFit;
 
 function standInSecrets(withS3 = true): MongoSecrets {
-  const ref = (secretName: string, key: string, value: string): SecretRef => ({ secretName, key, value: pulumi.secret(value) });
   return {
     refs: {
       mongodbRootUsername: ref('standin-mongodb-auth', 'root-username', STAND_IN.rootUsername),
@@ -88,53 +85,16 @@ function standInSecrets(withS3 = true): MongoSecrets {
   };
 }
 
-function makeTarget(config: InfraConfig): Target {
-  if (config.target === 'docker') {
-    const provider = new docker.Provider('docker', {});
-    const net = (n: string) => new docker.Network(n, { name: n, internal: n === 'test-backend' }, { provider });
-    return { kind: 'docker', provider, backendNetwork: net('test-backend'), frontendNetwork: net('test-frontend') };
-  }
-  const provider = new k8s.Provider('k8s', {});
-  const namespaces = [config.namespace, MONITORING_NAMESPACE].map((name) => new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, { provider }));
-  return { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
-}
-
 async function plan(stack: StackName, options: { overrides?: Record<string, unknown>; withS3?: boolean } = {}): Promise<{ plan: Plan; mongodb: MongoDb }> {
-  let mongodb: MongoDb | undefined;
-  const result = await planStack(stack, {
-    ...(options.overrides ? { overrides: options.overrides } : {}),
-    program: (config) => {
-      mongodb = new MongoDb('mongodb', { stack, config, target: makeTarget(config), secrets: standInSecrets(options.withS3 ?? true) });
-      return { serviceHost: mongodb.serviceHost };
-    },
+  const secrets = standInSecrets(options.withS3 ?? true);
+  const { plan: p, component: mongodb } = await planComponent(stack, (args) => new MongoDb('mongodb', { ...args, secrets }), {
+    overrides: options.overrides,
+    outputs: (c) => ({ serviceHost: c.serviceHost }),
   });
-  return { plan: result, mongodb: mongodb! };
+  return { plan: p, mongodb };
 }
 
-/** Every string inside a value (deep). */
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
-  return [];
-}
-
-/** Pod specs of every workload (StatefulSet, Deployment, Job, CronJob), by resource name. */
-function podSpecs(p: Plan): { name: string; spec: any }[] {
-  return p.resources.flatMap((r) => {
-    if (r.type === STS || r.type === DEPLOYMENT || r.type === JOB) return [{ name: r.name, spec: r.inputs.spec.template.spec }];
-    if (r.type === CRONJOB) return [{ name: r.name, spec: r.inputs.spec.jobTemplate.spec.template.spec }];
-    return [];
-  });
-}
-const containersOf = (spec: any): any[] => [...(spec.initContainers ?? []), ...spec.containers];
-const envOf = (c: any, name: string) => (c.env as any[]).find((e) => e.name === name);
 const configMapData = (p: Plan): Record<string, string> => byName(p, CONFIGMAP, 'mongodb-scripts').inputs.data;
-
-const K8S_MODELS = { v1: coreV1, 'apps/v1': appsV1, 'batch/v1': batchV1, 'policy/v1': policyV1 } as unknown as Record<
-  string,
-  Record<string, new (data: unknown) => { validate(): void }>
->;
 
 describe('MongoDb on Kubernetes (prod)', () => {
   let p: Plan;
@@ -147,13 +107,11 @@ describe('MongoDb on Kubernetes (prod)', () => {
 
   it('is one component whose Kubernetes children all carry explicit names, the namespace and the three labels', () => {
     expect(ofType(p, MONGODB_TYPE)).toHaveLength(1);
-    const objects = p.resources.filter((r) => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:core/v1:Namespace' && r.type !== 'pulumi:providers:kubernetes');
+    const objects = componentObjects(p);
     expect(objects.length).toBe(11);
     for (const r of objects) {
+      expectConventionalMetadata(r, config.namespace);
       expect(r.inputs.metadata.name, r.name).toMatch(/^mongodb(-[a-z]+)?$/);
-      expect(r.inputs.metadata.namespace, r.name).toBe(config.namespace);
-      expect(Object.keys(r.inputs.metadata.labels).sort(), r.name).toEqual([LABEL.name, LABEL.component, LABEL.partOf].sort());
-      expect(r.inputs.metadata.labels[LABEL.partOf]).toBe(PART_OF);
       expect(r.provider, r.name).toMatch(/::k8s::/);
     }
   });
@@ -327,8 +285,7 @@ describe('MongoDb on Kubernetes (prod)', () => {
     expect(specs.map((s) => s.name).sort()).toEqual(['mongodb-backup', 'mongodb-exporter', 'mongodb-indexes', 'mongodb-restore', 'mongodb-statefulset']);
     for (const { name, spec } of specs) {
       for (const c of containersOf(spec)) {
-        const exposed = strings([c.env?.map((e: any) => e.value), c.args, c.command]);
-        for (const s of secrets) expect(exposed.some((x) => x.includes(s)), `${name}/${c.name} leaks ${s}`).toBe(false);
+        expect(secretsIn([c.env?.map((e: any) => e.value), c.args, c.command], secrets), `${name}/${c.name} leaks`).toEqual([]);
         for (const e of c.env ?? []) {
           // The exporter's user name is a public constant; every other credential comes from a Secret.
           if (/(PASSWORD|ROOT_USERNAME|APP_USERNAME|SECRET_ACCESS_KEY|ACCESS_KEY_ID|URI)$/.test(e.name)) {
@@ -338,7 +295,7 @@ describe('MongoDb on Kubernetes (prod)', () => {
         }
       }
     }
-    for (const s of secrets) expect(strings(configMapData(p)).some((x) => x.includes(s))).toBe(false);
+    expect(secretsIn(configMapData(p), secrets)).toEqual([]);
   });
 
   it('gives every container resources, every long-running container both probes, and every pod a non-root user', () => {
@@ -359,16 +316,12 @@ describe('MongoDb on Kubernetes (prod)', () => {
     }
   });
 
-  it('declares only objects that validate against the Kubernetes schemas', () => {
-    const objects = p.resources.filter((r) => r.custom && r.type.startsWith('kubernetes:') && r.inputs.kind && r.inputs.kind !== 'Namespace');
+  it('declares only objects that validate against the Kubernetes schemas', async () => {
+    const objects = componentObjects(p);
     expect(objects.map((r) => r.inputs.kind).sort()).toEqual(
       ['ConfigMap', 'CronJob', 'CronJob', 'Deployment', 'Job', 'PodDisruptionBudget', 'Secret', 'Service', 'Service', 'Service', 'StatefulSet'].sort(),
     );
-    for (const r of objects) {
-      const Model = K8S_MODELS[r.inputs.apiVersion]?.[r.inputs.kind];
-      expect(Model, `${r.inputs.apiVersion} ${r.inputs.kind}`).toBeDefined();
-      expect(() => new Model!(r.inputs).validate(), r.name).not.toThrow();
-    }
+    await expectSchemaValid(objects);
   });
 });
 
@@ -407,7 +360,7 @@ describe('MongoDb on Docker (dev)', () => {
     expect(m.healthcheck.tests).toEqual(['CMD', 'mongosh', '--quiet', '--eval', "db.adminCommand('ping')"]);
     const volume = byName(p, VOLUME, 'mongodb-data-0').inputs;
     expect(m.volumes).toEqual([{ volumeName: volume.name, containerPath: '/data/db' }]);
-    expect(m.networksAdvanced).toEqual([{ name: 'test-backend', aliases: [WORKLOAD.mongodb] }]);
+    expect(m.networksAdvanced).toEqual([{ name: TEST_NETWORK.backend, aliases: [WORKLOAD.mongodb] }]);
   });
 
   it('creates the root user from uploaded secret files (MONGO_INITDB_ROOT_*_FILE), never from env values', () => {
@@ -451,9 +404,8 @@ describe('MongoDb on Docker (dev)', () => {
     expect(containers.map((c) => c.inputs.name).sort()).toEqual([WORKLOAD.mongodb, WORKLOAD.mongodbBackup, WORKLOAD.mongodbIndexes].sort());
     for (const c of containers) {
       expect(c.inputs.ports, c.name).toBeUndefined();
-      expect(c.inputs.networksAdvanced.map((n: any) => n.name), c.name).toEqual(['test-backend']);
-      const exposed = strings([c.inputs.envs, c.inputs.command, c.inputs.entrypoints, c.inputs.labels]);
-      for (const s of STAND_IN_VALUES) expect(exposed.some((x) => x.includes(s)), `${c.name} leaks ${s}`).toBe(false);
+      expect(c.inputs.networksAdvanced.map((n: any) => n.name), c.name).toEqual([TEST_NETWORK.backend]);
+      expect(secretsIn([c.inputs.envs, c.inputs.command, c.inputs.entrypoints, c.inputs.labels], STAND_IN_VALUES), `${c.name} leaks`).toEqual([]);
       expect(c.inputs.cpus, c.name).toBeDefined();
       expect(c.inputs.memory, c.name).toBeGreaterThan(0);
     }

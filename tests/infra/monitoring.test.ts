@@ -4,14 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
-import * as pulumi from '@pulumi/pulumi';
 import { jwtVerify } from 'jose';
-import * as appsV1 from 'kubernetes-models/apps/v1';
-import * as policyV1 from 'kubernetes-models/policy/v1';
-import * as rbacV1 from 'kubernetes-models/rbac.authorization.k8s.io/v1';
-import * as coreV1 from 'kubernetes-models/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../app/src/config.js';
@@ -28,10 +21,10 @@ import {
   type MonitoringSecrets,
 } from '../../infra/src/components/monitoring.js';
 import { appWorkloads } from '../../infra/src/components/app-services.js';
-import type { InfraConfig } from '../../infra/src/config.js';
-import { AGENT_WORKLOADS, LABEL, MONITORING_NAMESPACE, OLLAMA_MODELS, PART_OF, PORT, WORKLOAD } from '../../infra/src/conventions.js';
-import { ofType, planStack, type Plan, type PlannedResource } from '../../infra/src/plan.js';
-import type { Target } from '../../infra/src/types.js';
+import type { StackName } from '../../infra/src/config.js';
+import { AGENT_WORKLOADS, LABEL, MONITORING_NAMESPACE, MONITORING_WORKLOAD, OLLAMA_MODELS, PART_OF, PORT, WORKLOAD } from '../../infra/src/conventions.js';
+import { ofType, type Plan, type PlannedResource } from '../../infra/src/plan.js';
+import { containerNamed, expectSchemaValid, objectNamed, planComponent, podSpecOf, standInRef as ref, strings } from './support.js';
 
 /** Stand-in secret values: none may appear outside a Secret object or an uploaded file. */
 const SECRET = {
@@ -44,7 +37,6 @@ const SECRET = {
 } as const;
 
 function standInSecrets(): MonitoringSecrets {
-  const ref = (secretName: string, key: string, value: string) => ({ secretName, key, value: pulumi.secret(value) });
   const filler = (key: string) => ref('unused', key, `unused-${key}`);
   return {
     refs: {
@@ -66,24 +58,12 @@ function standInSecrets(): MonitoringSecrets {
   };
 }
 
-function program(config: InfraConfig) {
-  const stack = pulumi.getStack() as 'prod' | 'dev';
-  let target: Target;
-  if (config.target === 'kubernetes') {
-    const provider = new k8s.Provider('k8s', {});
-    const namespaces = [config.namespace, MONITORING_NAMESPACE].map((n) => new k8s.core.v1.Namespace(`ns-${n}`, { metadata: { name: n } }, { provider }));
-    target = { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
-  } else {
-    const provider = new docker.Provider('docker', {});
-    target = {
-      kind: 'docker',
-      provider,
-      backendNetwork: new docker.Network('backend', { name: 'backend', internal: true }, { provider }),
-      frontendNetwork: new docker.Network('frontend', { name: 'frontend' }, { provider }),
-    };
-  }
-  const monitoring = new Monitoring('monitoring', { stack, config, target, secrets: standInSecrets() });
-  return { grafanaUrl: monitoring.grafanaUrl };
+/** Plans Monitoring alone on the stack's target, with the stand-in secrets. */
+async function planMonitoring(stack: StackName): Promise<Plan> {
+  const { plan } = await planComponent(stack, (args) => new Monitoring('monitoring', { ...args, secrets: standInSecrets() }), {
+    outputs: (m) => ({ grafanaUrl: m.grafanaUrl }),
+  });
+  return plan;
 }
 
 const RULE_FILES = readdirSync(ALERTS_DIR)
@@ -95,33 +75,17 @@ const EXPECTED_JOBS = [...Object.values(SCRAPE_JOBS).filter((j) => j !== SCRAPE_
 /** Jobs that exist only on Kubernetes (no cluster on the Docker target). */
 const CLUSTER_JOBS: string[] = [SCRAPE_JOBS.kubeStateMetrics, SCRAPE_JOBS.nodeExporter, SCRAPE_JOBS.kubelet, SCRAPE_JOBS.certManager, SCRAPE_JOBS.dcgmExporter];
 
-const K8S_MODELS = { v1: coreV1, 'apps/v1': appsV1, 'policy/v1': policyV1, 'rbac.authorization.k8s.io/v1': rbacV1 } as unknown as Record<
-  string,
-  Record<string, new (data: unknown) => { validate(): void }>
->;
-
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.flatMap(strings);
-  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
-  return [];
-}
-
 type Job = Record<string, any> & { job_name: string };
 
 describe('Monitoring on Kubernetes (prod)', () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await planStack('prod', { program });
+    plan = await planMonitoring('prod');
   });
 
   const kind = (k: string) => plan.resources.filter((r) => r.custom && r.inputs.kind === k);
-  const named = (k: string, name: string): PlannedResource => {
-    const found = kind(k).find((r) => r.inputs.metadata.name === name);
-    if (!found) throw new Error(`no ${k} ${name} (have ${kind(k).map((r) => r.inputs.metadata.name).join(', ')})`);
-    return found;
-  };
-  const podSpec = (r: PlannedResource) => r.inputs.spec.template.spec;
+  const named = (k: string, name: string) => objectNamed(plan, k, name);
+  const podSpec = podSpecOf;
   const promConfig = () => parseYaml(named('ConfigMap', 'prometheus-config').inputs.data['prometheus.yml']) as { scrape_configs: Job[]; rule_files: string[]; global: any; alerting: any };
   const job = (name: string) => {
     const found = promConfig().scrape_configs.find((j) => j.job_name === name);
@@ -157,7 +121,7 @@ describe('Monitoring on Kubernetes (prod)', () => {
   it('gives every container requests, limits, and HTTP liveness and readiness probes', () => {
     const workloads = [...kind('StatefulSet'), ...kind('Deployment'), ...kind('DaemonSet')];
     expect(workloads.map((w) => w.inputs.metadata.name).sort()).toEqual(
-      [WORKLOAD.prometheus, WORKLOAD.alertmanager, WORKLOAD.grafana, 'blackbox-exporter', 'kube-state-metrics', 'node-exporter'].sort(),
+      [WORKLOAD.prometheus, WORKLOAD.alertmanager, WORKLOAD.grafana, MONITORING_WORKLOAD.blackboxExporter, MONITORING_WORKLOAD.kubeStateMetrics, MONITORING_WORKLOAD.nodeExporter].sort(),
     );
     for (const w of workloads) {
       for (const c of podSpec(w).containers) {
@@ -217,7 +181,7 @@ describe('Monitoring on Kubernetes (prod)', () => {
     expect(payload.roles).toEqual([METRICS_ROLE]);
     expect(payload.exp! - payload.iat!).toBe(400 * 86_400);
     // Deterministic: planning again yields the same token (no diff on every `pulumi up`).
-    const again = await planStack('prod', { program });
+    const again = await planMonitoring('prod');
     const secretAgain = again.resources.find((r) => r.inputs.kind === 'Secret' && r.inputs.metadata.name === volume.secret.secretName);
     expect(secretAgain?.inputs.stringData[API_TOKEN_KEY]).toBe(token);
   });
@@ -308,7 +272,7 @@ describe('Monitoring on Kubernetes (prod)', () => {
     expect(services[WORKLOAD.grafana]!.clusterIP).toBeUndefined();
     const pdbs = kind('PodDisruptionBudget');
     expect(pdbs.map((p) => p.inputs.metadata.name).sort()).toEqual(
-      [WORKLOAD.prometheus, WORKLOAD.alertmanager, WORKLOAD.grafana, 'blackbox-exporter', 'kube-state-metrics'].sort(),
+      [WORKLOAD.prometheus, WORKLOAD.alertmanager, WORKLOAD.grafana, MONITORING_WORKLOAD.blackboxExporter, MONITORING_WORKLOAD.kubeStateMetrics].sort(),
     );
     for (const p of pdbs) expect(p.inputs.spec.maxUnavailable).toBe(1);
     for (const r of plan.resources.filter((x) => x.custom && x.inputs.metadata && x.inputs.kind !== 'Namespace')) {
@@ -327,32 +291,23 @@ describe('Monitoring on Kubernetes (prod)', () => {
     expect(binding.inputs.subjects).toEqual([{ kind: 'ServiceAccount', name: WORKLOAD.prometheus, namespace: MONITORING_NAMESPACE }]);
   });
 
-  it('declares only objects that validate against the Kubernetes schemas (types, enums, required fields)', () => {
-    const objects = plan.resources.filter((r) => r.custom && r.type.startsWith('kubernetes:') && r.inputs.kind);
-    for (const r of objects) {
-      const Model = K8S_MODELS[r.inputs.apiVersion]?.[r.inputs.kind];
-      expect(Model, `${r.inputs.apiVersion} ${r.inputs.kind}`).toBeDefined();
-      expect(() => new Model!(r.inputs).validate(), r.name).not.toThrow();
-    }
+  it('declares only objects that validate against the Kubernetes schemas (types, enums, required fields)', async () => {
+    await expectSchemaValid(plan.resources.filter((r) => r.custom && r.type.startsWith('kubernetes:') && r.inputs.kind));
   });
 });
 
 describe('Monitoring on Docker (dev)', () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await planStack('dev', { program });
+    plan = await planMonitoring('dev');
   });
 
   const containers = () => ofType(plan, 'docker:index/container:Container');
-  const container = (name: string) => {
-    const found = containers().find((c) => c.inputs.name === name);
-    if (!found) throw new Error(`no container ${name}`);
-    return found.inputs;
-  };
+  const container = (name: string) => containerNamed(plan, name).inputs;
   const uploads = (name: string) => Object.fromEntries((container(name).uploads as { file: string; content: string }[]).map((u) => [u.file, u.content]));
 
   it('runs Prometheus, Alertmanager, Grafana and the blackbox exporter with restart, limits and healthchecks', () => {
-    expect(containers().map((c) => c.inputs.name).sort()).toEqual([WORKLOAD.alertmanager, 'blackbox-exporter', WORKLOAD.grafana, WORKLOAD.prometheus]);
+    expect(containers().map((c) => c.inputs.name).sort()).toEqual([WORKLOAD.alertmanager, MONITORING_WORKLOAD.blackboxExporter, WORKLOAD.grafana, WORKLOAD.prometheus]);
     for (const c of containers()) {
       expect(c.inputs.restart, c.inputs.name).toBe('unless-stopped');
       expect(Number(c.inputs.cpus), c.inputs.name).toBeGreaterThan(0);

@@ -4,11 +4,8 @@
  * Kubernetes (prod), an internal backend network and a frontend bridge on Docker (dev).
  */
 import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
-import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { describe, expect, it } from 'vitest';
-import type { InfraConfig } from '../../infra/src/config.js';
-import { AGENT_WORKLOADS, ANNOTATION, LABEL, MONITORING_NAMESPACE, PORT, TLS_SECRET, WORKLOAD } from '../../infra/src/conventions.js';
+import { AGENT_WORKLOADS, ANNOTATION, LABEL, MONITORING_WORKLOAD, PORT, TLS_SECRET, WORKLOAD } from '../../infra/src/conventions.js';
 import { byName, ofType, planStack, type Plan } from '../../infra/src/plan.js';
 import type { Target } from '../../infra/src/types.js';
 import {
@@ -16,38 +13,26 @@ import {
   DNS_EGRESS_POLICY,
   INGRESS_CONTROLLER_NAMESPACE,
   KUBE_APISERVER_PORT,
-  MONITORING_HELPER,
-  MONITORING_HELPER_PORT,
   NETWORK_SEGMENTATION_TYPE,
   NetworkSegmentation,
   PRIVATE_RANGES,
   urlPort,
   type DockerNetworks,
 } from '../../infra/src/components/network.js';
+import { expectSchemaValid, planComponent, testTarget } from './support.js';
 
 const POLICY = 'kubernetes:networking.k8s.io/v1:NetworkPolicy';
 const INGRESS = 'kubernetes:networking.k8s.io/v1:Ingress';
 const RELEASE = 'kubernetes:helm.sh/v3:Release';
 const NETWORK = 'docker:index/network:Network';
 
-function kubeTarget(config: InfraConfig): Target {
-  const provider = new k8s.Provider('k8s', {});
-  const namespaces = [config.namespace, MONITORING_NAMESPACE].map((name) => new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, { provider }));
-  return { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
-}
-
 async function plan(stack: 'prod' | 'dev', overrides?: Record<string, unknown>): Promise<{ plan: Plan; network: NetworkSegmentation }> {
-  let network: NetworkSegmentation | undefined;
-  const p = await planStack(stack, {
-    ...(overrides ? { overrides } : {}),
-    program: (config) => {
-      // Docker: the target has no networks yet; the component creates them (as in platform.ts).
-      const target = config.target === 'kubernetes' ? kubeTarget(config) : ({ kind: 'docker', provider: new docker.Provider('docker', {}) } as unknown as Target);
-      network = new NetworkSegmentation('network', { stack, config, target });
-      return {};
-    },
+  const { plan: p, component: network } = await planComponent(stack, (args) => new NetworkSegmentation('network', args), {
+    overrides,
+    // Docker: the target has no networks yet; the component creates them (as in platform.ts).
+    target: (config) => (config.target === 'kubernetes' ? testTarget(config) : ({ kind: 'docker', provider: new docker.Provider('docker', {}) } as unknown as Target)),
   });
-  return { plan: p, network: network! };
+  return { plan: p, network };
 }
 
 type Rule = { from?: any[]; to?: any[]; ports: { port: number; protocol: string }[] };
@@ -172,24 +157,18 @@ describe('NetworkSegmentation on Kubernetes (prod)', () => {
     const privateRanges = PRIVATE_RANGES.map((cidr) => ({ ipBlock: { cidr } }));
     expect(prom.egress).toContainEqual({ to: privateRanges, ports: tcp(443, KUBE_APISERVER_PORT) });
     expect(prom.egress).toContainEqual({ to: privateRanges, ports: tcp(9100, 10250, 9400) });
-    expect(prom.egress).toContainEqual({ to: [pods(MONITORING_HELPER.blackboxExporter)], ports: tcp(9115) });
+    expect(prom.egress).toContainEqual({ to: [pods(MONITORING_WORKLOAD.blackboxExporter)], ports: tcp(9115) });
     expect(prom.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cert-manager' } } }], ports: tcp(9402) });
     // Prometheus accepts connections only from Grafana.
     expect(prom.ingress).toEqual([{ from: [pods(WORKLOAD.grafana)], ports: tcp(9090) }]);
-    const blackbox = policy(p, 'monitoring', `allow-${MONITORING_HELPER.blackboxExporter}`);
+    const blackbox = policy(p, 'monitoring', `allow-${MONITORING_WORKLOAD.blackboxExporter}`);
     expect(blackbox.egress).toContainEqual({ to: [inNs('enrichment', pods(WORKLOAD.ollama))], ports: tcp(11434) });
     expect(policy(p, 'enrichment', `allow-${WORKLOAD.ollama}`).ingress).toContainEqual({
-      from: [inNs('monitoring', pods(MONITORING_HELPER.blackboxExporter))],
+      from: [inNs('monitoring', pods(MONITORING_WORKLOAD.blackboxExporter))],
       ports: tcp(11434),
     });
     const alertmanager = policy(p, 'monitoring', `allow-${WORKLOAD.alertmanager}`);
     expect(alertmanager.egress).toEqual([{ to: [internet], ports: tcp(443, 587) }]);
-  });
-
-  it('uses the same helper names and ports as the monitoring component', async () => {
-    const monitoring = await import('../../infra/src/components/monitoring.js');
-    expect(monitoring.MONITORING_WORKLOAD).toMatchObject(MONITORING_HELPER);
-    expect(monitoring.MONITORING_PORT).toMatchObject(Object.fromEntries(Object.entries(MONITORING_HELPER_PORT)));
   });
 
   it('Jobs: index → MongoDB, topics → nsqd HTTP, backup → MongoDB and S3, model pull → Ollama', async () => {
@@ -274,9 +253,8 @@ describe('NetworkSegmentation on Kubernetes (prod)', () => {
       expect(['enrichment', 'monitoring']).toContain(r.inputs.metadata.namespace);
       expect(r.inputs.metadata.name).toMatch(/^(default-deny-all|allow-[a-z-]+)$/);
       expect(r.inputs.metadata.labels[LABEL.partOf]).toBe('enrichment-platform');
-      new NetworkPolicy(r.inputs as ConstructorParameters<typeof NetworkPolicy>[0]).validate();
     }
-    for (const r of ofType(p, INGRESS)) new Ingress(r.inputs as ConstructorParameters<typeof Ingress>[0]).validate();
+    await expectSchemaValid([...policies, ...ofType(p, INGRESS)]);
   });
 });
 

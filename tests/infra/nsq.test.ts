@@ -4,62 +4,28 @@
  * (tests/global-setup.ts), and the exporter's start command in a real shell.
  */
 import { spawnSync } from 'node:child_process';
-import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
-import * as appsV1 from 'kubernetes-models/apps/v1';
-import * as batchV1 from 'kubernetes-models/batch/v1';
-import * as policyV1 from 'kubernetes-models/policy/v1';
-import * as coreV1 from 'kubernetes-models/v1';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadInfraConfig, type InfraConfig, type StackName } from '../../infra/src/config.js';
-import { ANNOTATION, LABEL, MONITORING_NAMESPACE, PART_OF, PORT, TOPICS, WORKLOAD } from '../../infra/src/conventions.js';
+import { ANNOTATION, LABEL, PORT, TOPICS, WORKLOAD } from '../../infra/src/conventions.js';
 import { endpoints } from '../../infra/src/endpoints.js';
-import { byName, ofType, planStack, type Plan } from '../../infra/src/plan.js';
-import type { Target } from '../../infra/src/types.js';
+import { byName, ofType, type Plan } from '../../infra/src/plan.js';
 import { NSQ_EXPORTER_IMAGE, NSQ_TOPICS_SCRIPT, NSQ_TYPE, Nsq, nsqdArgs, validateNsqArgs } from '../../infra/src/components/nsq.js';
 import { services, uniqueTopic } from '../support/services.js';
+import { componentObjects, envVar as envOf, expectConventionalMetadata, expectSchemaValid, planComponent, TEST_NETWORK, TYPE } from './support.js';
 
-const STS = 'kubernetes:apps/v1:StatefulSet';
-const DEPLOYMENT = 'kubernetes:apps/v1:Deployment';
-const JOB = 'kubernetes:batch/v1:Job';
-const SVC = 'kubernetes:core/v1:Service';
-const CONFIGMAP = 'kubernetes:core/v1:ConfigMap';
-const PDB = 'kubernetes:policy/v1:PodDisruptionBudget';
-const CONTAINER = 'docker:index/container:Container';
-const VOLUME = 'docker:index/volume:Volume';
-
-function makeTarget(config: InfraConfig): Target {
-  if (config.target === 'docker') {
-    const provider = new docker.Provider('docker', {});
-    const net = (n: string) => new docker.Network(n, { name: n, internal: n === 'test-backend' }, { provider });
-    return { kind: 'docker', provider, backendNetwork: net('test-backend'), frontendNetwork: net('test-frontend') };
-  }
-  const provider = new k8s.Provider('k8s', {});
-  const namespaces = [config.namespace, MONITORING_NAMESPACE].map((name) => new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, { provider }));
-  return { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
-}
+const { statefulSet: STS, deployment: DEPLOYMENT, job: JOB, service: SVC, configMap: CONFIGMAP, pdb: PDB, container: CONTAINER, volume: VOLUME } = TYPE;
 
 async function plan(stack: StackName, overrides?: Record<string, unknown>): Promise<{ plan: Plan; nsq: Nsq }> {
-  let nsq: Nsq | undefined;
-  const result = await planStack(stack, {
-    ...(overrides ? { overrides } : {}),
-    program: (config) => {
-      nsq = new Nsq('nsq', { stack, config, target: makeTarget(config) });
-      return { nsqdTcpAddress: nsq.nsqdTcpAddress };
-    },
+  const { plan: p, component: nsq } = await planComponent(stack, (args) => new Nsq('nsq', args), {
+    overrides,
+    outputs: (c) => ({ nsqdTcpAddress: c.nsqdTcpAddress }),
   });
-  return { plan: result, nsq: nsq! };
+  return { plan: p, nsq };
 }
 
 const sts = (p: Plan, name: string) => byName(p, STS, name).inputs;
-const envOf = (c: any, name: string) => (c.env as any[]).find((e) => e.name === name);
 /** The containerPort a probe's named port refers to. */
 const probePort = (c: any, probe: any) => (c.ports as any[]).find((port) => port.name === probe.httpGet.port)?.containerPort;
-
-const K8S_MODELS = { v1: coreV1, 'apps/v1': appsV1, 'batch/v1': batchV1, 'policy/v1': policyV1 } as unknown as Record<
-  string,
-  Record<string, new (data: unknown) => { validate(): void }>
->;
 
 describe('Nsq on Kubernetes (prod)', () => {
   let p: Plan;
@@ -72,7 +38,7 @@ describe('Nsq on Kubernetes (prod)', () => {
 
   it('is one component whose Kubernetes children all carry explicit names, the namespace and the three labels', () => {
     expect(ofType(p, NSQ_TYPE)).toHaveLength(1);
-    const objects = p.resources.filter((r) => r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:core/v1:Namespace');
+    const objects = componentObjects(p);
     expect(objects.map((r) => `${r.inputs.kind}/${r.inputs.metadata.name}`).sort()).toEqual(
       [
         'ConfigMap/nsq-scripts',
@@ -91,11 +57,7 @@ describe('Nsq on Kubernetes (prod)', () => {
         'StatefulSet/nsqlookupd',
       ].sort(),
     );
-    for (const r of objects) {
-      expect(r.inputs.metadata.namespace, r.name).toBe(config.namespace);
-      expect(Object.keys(r.inputs.metadata.labels).sort(), r.name).toEqual([LABEL.name, LABEL.component, LABEL.partOf].sort());
-      expect(r.inputs.metadata.labels[LABEL.partOf]).toBe(PART_OF);
-    }
+    for (const r of objects) expectConventionalMetadata(r, config.namespace);
   });
 
   it('runs nsqlookupd as a StatefulSet of config.nsq.nsqlookupdReplicas behind a headless Service, with a PDB and /ping probes', () => {
@@ -184,6 +146,11 @@ describe('Nsq on Kubernetes (prod)', () => {
     ]);
     const svc = byName(p, SVC, 'nsq-exporter-headless').inputs.spec;
     expect(svc).toMatchObject({ clusterIP: 'None', ports: [{ name: 'metrics', port: PORT.nsqExporter }] });
+    // The addresses the component reports are the exporter pods' stable DNS names under the headless Service.
+    const service = byName(p, SVC, 'nsq-exporter-headless').inputs.metadata.name;
+    expect(nsq.exporterAddresses).toEqual(
+      Array.from({ length: exporter.spec.replicas }, (_, i) => `${exporter.metadata.name}-${i}.${service}.${config.namespace}.svc.cluster.local:${PORT.nsqExporter}`),
+    );
     expect(svc.selector).toEqual(exporter.spec.selector.matchLabels);
     expect(svc.selector[LABEL.name]).toBe(WORKLOAD.nsqExporter);
   });
@@ -232,14 +199,10 @@ describe('Nsq on Kubernetes (prod)', () => {
     }
   });
 
-  it('declares only objects that validate against the Kubernetes schemas', () => {
-    const objects = p.resources.filter((r) => r.custom && r.type.startsWith('kubernetes:') && r.inputs.kind && r.inputs.kind !== 'Namespace');
+  it('declares only objects that validate against the Kubernetes schemas', async () => {
+    const objects = componentObjects(p);
     expect(objects).toHaveLength(14);
-    for (const r of objects) {
-      const Model = K8S_MODELS[r.inputs.apiVersion]?.[r.inputs.kind];
-      expect(Model, `${r.inputs.apiVersion} ${r.inputs.kind}`).toBeDefined();
-      expect(() => new Model!(r.inputs).validate(), r.name).not.toThrow();
-    }
+    await expectSchemaValid(objects);
   });
 });
 
@@ -290,7 +253,7 @@ describe('Nsq on Docker (dev)', () => {
     expect(containers.map((c) => c.inputs.name).sort()).toEqual(['nsq-exporter', 'nsq-topics', 'nsqd', 'nsqlookupd']);
     for (const c of containers) {
       expect(c.inputs.ports, c.name).toBeUndefined();
-      expect(c.inputs.networksAdvanced, c.name).toEqual([{ name: 'test-backend', aliases: [c.inputs.name] }]);
+      expect(c.inputs.networksAdvanced, c.name).toEqual([{ name: TEST_NETWORK.backend, aliases: [c.inputs.name] }]);
       expect(c.inputs.restart, c.name).toBe(c.inputs.name === WORKLOAD.nsqTopics ? 'no' : 'unless-stopped');
       expect(c.inputs.memory, c.name).toBeGreaterThan(0);
       if (c.inputs.name !== WORKLOAD.nsqTopics) expect(c.inputs.healthcheck, c.name).toBeDefined();

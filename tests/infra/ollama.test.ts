@@ -8,52 +8,37 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
-import { DaemonSet, StatefulSet } from 'kubernetes-models/apps/v1';
-import { Job } from 'kubernetes-models/batch/v1';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { Service } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
-import type { InfraConfig } from '../../infra/src/config.js';
-import { ANNOTATION, LABEL, MONITORING_NAMESPACE, WORKLOAD } from '../../infra/src/conventions.js';
-import { byName, ofType, planStack, type Plan } from '../../infra/src/plan.js';
+import type { InfraConfig, StackName } from '../../infra/src/config.js';
+import { ANNOTATION, LABEL, WORKLOAD } from '../../infra/src/conventions.js';
+import { byName, ofType, type Plan } from '../../infra/src/plan.js';
 import type { Target } from '../../infra/src/types.js';
 import { NetworkSegmentation } from '../../infra/src/components/network.js';
-import { dockerCpus, memoryMb, MODEL_PULL_ATTEMPTS, MODEL_PULL_SCRIPT, Ollama, OLLAMA_TYPE } from '../../infra/src/components/ollama.js';
+import { MODEL_PULL_ATTEMPTS, MODEL_PULL_SCRIPT, Ollama, OLLAMA_TYPE } from '../../infra/src/components/ollama.js';
+import { expectSchemaValid, planComponent, testTarget, TYPE } from './support.js';
 
-const STS = 'kubernetes:apps/v1:StatefulSet';
-const DS = 'kubernetes:apps/v1:DaemonSet';
-const JOB = 'kubernetes:batch/v1:Job';
-const SVC = 'kubernetes:core/v1:Service';
-const PDB = 'kubernetes:policy/v1:PodDisruptionBudget';
-const CONTAINER = 'docker:index/container:Container';
+const { statefulSet: STS, daemonSet: DS, job: JOB, service: SVC, pdb: PDB, container: CONTAINER } = TYPE;
 
 /** Secret config values: none may appear anywhere in Ollama's resources. */
 const SECRETS = { anthropicApiKey: 'sk-ant-must-not-leak-0001', mongodbRootPassword: 'root-password-must-not-leak-0002' };
 
-function target(config: InfraConfig, stack: 'prod' | 'staging' | 'dev'): Target {
-  if (config.target === 'docker') {
-    const provider = new docker.Provider('docker', {});
-    const base = { kind: 'docker', provider } as unknown as Target;
-    const network = new NetworkSegmentation('network', { stack, config, target: base });
-    return { kind: 'docker', provider, ...network.dockerNetworks() };
-  }
-  const provider = new k8s.Provider('k8s', {});
-  const namespaces = [config.namespace, MONITORING_NAMESPACE].map((name) => new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, { provider }));
-  return { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
+/** Docker: the real networks of NetworkSegmentation (the test checks their names); Kubernetes: the stand-in target. */
+function target(config: InfraConfig, stack: StackName): Target {
+  if (config.target === 'kubernetes') return testTarget(config);
+  const provider = new docker.Provider('docker', {});
+  const base = { kind: 'docker', provider } as unknown as Target;
+  const network = new NetworkSegmentation('network', { stack, config, target: base });
+  return { kind: 'docker', provider, ...network.dockerNetworks() };
 }
 
 async function plan(stack: 'prod' | 'staging' | 'dev', overrides?: Record<string, unknown>): Promise<{ plan: Plan; ollama: Ollama }> {
-  let ollama: Ollama | undefined;
-  const p = await planStack(stack, {
+  const { plan: p, component: ollama } = await planComponent(stack, (args) => new Ollama('ollama', args), {
     secrets: SECRETS,
-    ...(overrides ? { overrides } : {}),
-    program: (config) => {
-      ollama = new Ollama('ollama', { stack, config, target: target(config, stack) });
-      return { url: ollama.url };
-    },
+    overrides,
+    target,
+    outputs: (c) => ({ url: c.url }),
   });
-  return { plan: p, ollama: ollama! };
+  return { plan: p, ollama };
 }
 
 const ownResources = (p: Plan) => p.resources.filter((r) => r.name.startsWith('ollama'));
@@ -81,7 +66,7 @@ describe('Ollama on Kubernetes (prod)', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
     expect(ollama.url).toBe('http://ollama.enrichment.svc.cluster.local:11434');
     expect(p.outputs).toEqual({ url: 'http://ollama.enrichment.svc.cluster.local:11434' });
-    new StatefulSet(sts).validate();
+    await expectSchemaValid([byName(p, STS, 'ollama-statefulset')]);
   });
 
   it('probes: readiness on /api/tags, liveness, and a 10-minute startup probe', async () => {
@@ -105,8 +90,7 @@ describe('Ollama on Kubernetes (prod)', () => {
     expect(svc.spec.selector).toEqual({ [LABEL.name]: WORKLOAD.ollama });
     const pdb = byName(p, PDB, 'ollama-pdb').inputs;
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { [LABEL.name]: WORKLOAD.ollama } } });
-    new Service(svc).validate();
-    new PodDisruptionBudget(pdb).validate();
+    await expectSchemaValid([services[0]!, byName(p, PDB, 'ollama-pdb')]);
   });
 
   it('installs the NVIDIA device plugin on the GPU pool as a node-critical DaemonSet', async () => {
@@ -121,7 +105,7 @@ describe('Ollama on Kubernetes (prod)', () => {
     expect(pod.containers[0].resources.limits).toBeDefined();
     expect(pod.containers[0].readinessProbe).toBeDefined();
     expect(pod.containers[0].livenessProbe).toBeDefined();
-    new DaemonSet(ds).validate();
+    await expectSchemaValid([byName(p, DS, 'ollama-nvidia-device-plugin')]);
   });
 
   it('pulls llama3.2 and mixtral with a Job through /api/pull, annotated with the models', async () => {
@@ -144,7 +128,7 @@ describe('Ollama on Kubernetes (prod)', () => {
     // Not a postStart hook on the server (it races the server it calls).
     const server = byName(p, STS, 'ollama-statefulset').inputs.spec.template.spec.containers[0];
     expect(server.lifecycle).toBeUndefined();
-    new Job(job).validate();
+    await expectSchemaValid([byName(p, JOB, 'ollama-model-pull')]);
   });
 
   /** Runs the pull script against a fake `curl` (and a no-op `sleep`); returns exit status and curl calls. */
@@ -243,13 +227,3 @@ describe('Ollama on Docker (dev)', () => {
   });
 });
 
-describe('unit conversions', () => {
-  it('converts Kubernetes quantities to Docker limits', () => {
-    expect(memoryMb('16Gi')).toBe(16384);
-    expect(memoryMb('512Mi')).toBe(512);
-    expect(memoryMb('1G')).toBe(954);
-    expect(dockerCpus('500m')).toBe('0.5');
-    expect(dockerCpus('4')).toBe('4');
-    expect(() => memoryMb('lots')).toThrow('not a memory quantity: lots');
-  });
-});

@@ -4,57 +4,30 @@
  * stack config and which from `@pulumi/random`, the yearly JWT rotation, and that every ref stays a
  * Pulumi secret.
  */
-import * as k8s from '@pulumi/kubernetes';
-import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import { Secret } from 'kubernetes-models/v1';
 import { describe, expect, it } from 'vitest';
-import type { InfraConfig } from '../../infra/src/config.js';
-import { MONITORING_NAMESPACE } from '../../infra/src/conventions.js';
+import { SECRET_CONFIG_KEYS } from '../../infra/src/config.js';
 import { endpoints } from '../../infra/src/endpoints.js';
-import { byName, ofType, planStack, type Plan } from '../../infra/src/plan.js';
-import type { Target } from '../../infra/src/types.js';
+import { byName, ofType, type Plan } from '../../infra/src/plan.js';
 import {
   GENERATED_SECRET_LENGTH,
   MONGODB_APP_USERNAME,
   MONGODB_ROOT_USERNAME,
   PLATFORM_SECRETS_TYPE,
   PlatformSecrets,
-  SECRET_CONFIG_KEYS,
   SECRET_KEY,
   SECRET_NAME,
   type PlatformSecretRefs,
 } from '../../infra/src/components/secrets.js';
+import { expectSchemaValid, outputValue as value, planComponent } from './support.js';
 
 const SECRET = 'kubernetes:core/v1:Secret';
 const RANDOM = 'random:index/randomPassword:RandomPassword';
 const ROTATING = 'time:index/rotating:Rotating';
 
-function target(config: InfraConfig): Target {
-  if (config.target === 'docker') {
-    const provider = new docker.Provider('docker', {});
-    const net = (n: string) => new docker.Network(n, { name: n }, { provider });
-    return { kind: 'docker', provider, backendNetwork: net('backend'), frontendNetwork: net('frontend') };
-  }
-  const provider = new k8s.Provider('k8s', {});
-  const namespaces = [config.namespace, MONITORING_NAMESPACE].map((name) => new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, { provider }));
-  return { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
-}
-
 /** Plans only PlatformSecrets; returns the plan and the component's refs. */
-async function plan(stack: 'prod' | 'dev', secrets?: Record<string, string>): Promise<{ plan: Plan; component: PlatformSecrets }> {
-  let component: PlatformSecrets | undefined;
-  const result = await planStack(stack, {
-    ...(secrets ? { secrets } : {}),
-    program: (config) => {
-      component = new PlatformSecrets('secrets', { stack, config, target: target(config) });
-      return {};
-    },
-  });
-  return { plan: result, component: component! };
-}
-
-const value = (o: pulumi.Output<string>) => new Promise<string>((resolve) => o.apply(resolve));
+const plan = (stack: 'prod' | 'dev', secrets?: Record<string, string>) =>
+  planComponent(stack, (args) => new PlatformSecrets('secrets', args), { secrets });
 const stringData = (p: Plan, name: string) => byName(p, SECRET, `secrets-${name}`).inputs.stringData as Record<string, string>;
 
 describe('PlatformSecrets on Kubernetes (prod)', () => {
@@ -76,7 +49,7 @@ describe('PlatformSecrets on Kubernetes (prod)', () => {
         ['monitoring', SECRET_NAME.grafanaAdmin, 'Opaque'],
       ].sort(),
     );
-    for (const r of ofType(p, SECRET)) new Secret(r.inputs as ConstructorParameters<typeof Secret>[0]).validate();
+    await expectSchemaValid(ofType(p, SECRET));
   });
 
   it('app-secrets carries the app env vars: configured key, generated JWT secrets, the app user URI', async () => {
@@ -203,6 +176,14 @@ describe('PlatformSecrets on Docker (dev)', () => {
 });
 
 describe('SECRET_CONFIG_KEYS', () => {
+  it('names exactly the keys PlatformSecrets reads: each configured value reaches a ref or the registry password', async () => {
+    const configured = Object.fromEntries(SECRET_CONFIG_KEYS.map((key) => [key, `configured-${key}-0123456789abcdef0123456789`]));
+    const { component } = await plan('prod', configured);
+    const outputs = [...Object.values(component.refs).flatMap((r) => (r ? [r.value] : [])), component.registryPassword!];
+    const read = await Promise.all(outputs.map((o) => value<string>(o)));
+    for (const [key, configuredValue] of Object.entries(configured)) expect(read.some((v) => v.includes(configuredValue)), key).toBe(true);
+  });
+
   it('lists the secret stack config keys the README documents', () => {
     expect([...SECRET_CONFIG_KEYS].sort()).toEqual(
       [

@@ -6,15 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_WORKLOADS, ANNOTATION, LABEL, OLLAMA_MODELS, PORT, WORKLOAD } from '../../infra/src/conventions.js';
 import { ofType, planStack, type Plan, type PlannedResource } from '../../infra/src/plan.js';
+import { byWorkload, containersLabelled, containersOf, POD_WORKLOAD_TYPES as WORKLOAD_TYPES, podSpecOf as podSpec, stringEntries as strings, TYPE, workloadName } from './support.js';
 
-const WORKLOAD_TYPES = [
-  'kubernetes:apps/v1:Deployment',
-  'kubernetes:apps/v1:StatefulSet',
-  'kubernetes:apps/v1:DaemonSet',
-  'kubernetes:batch/v1:Job',
-  'kubernetes:batch/v1:CronJob',
-];
-const LONG_RUNNING = WORKLOAD_TYPES.slice(0, 3);
+const LONG_RUNNING: readonly string[] = [TYPE.deployment, TYPE.statefulSet, TYPE.daemonSet];
 
 /** Secret inputs given to the plan: none of these may appear as a literal anywhere but in a Secret. */
 const SECRETS = {
@@ -23,32 +17,8 @@ const SECRETS = {
   apiJwtSecret: 'api-jwt-secret-from-stack-config-0123456789',
 };
 
-function podSpec(r: PlannedResource): any {
-  const spec = r.inputs.spec ?? {};
-  if (r.type.endsWith(':CronJob')) return spec.jobTemplate?.spec?.template?.spec;
-  return spec.template?.spec;
-}
-
-function workloadName(r: PlannedResource): string {
-  return r.inputs.metadata?.labels?.[LABEL.name] ?? r.inputs.metadata?.name ?? r.name;
-}
-
-function kubeWorkloads(plan: Plan, types = WORKLOAD_TYPES): PlannedResource[] {
+function kubeWorkloads(plan: Plan, types: readonly string[] = WORKLOAD_TYPES): PlannedResource[] {
   return plan.resources.filter((r) => types.includes(r.type));
-}
-
-function byWorkload(plan: Plan, type: string, name: string): PlannedResource {
-  const found = ofType(plan, type).filter((r) => workloadName(r) === name);
-  expect(found, `${type} ${name}`).toHaveLength(1);
-  return found[0]!;
-}
-
-/** Every string anywhere in a value, with its path. */
-function strings(value: unknown, path = ''): [string, string][] {
-  if (typeof value === 'string') return [[path, value]];
-  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, path ? `${path}.${k}` : k));
-  return [];
 }
 
 function gi(size: string): number {
@@ -72,7 +42,7 @@ describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => 
   it('gives every container requests and limits for CPU and memory', () => {
     for (const r of kubeWorkloads(plan)) {
       const spec = podSpec(r);
-      for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+      for (const c of containersOf(spec)) {
         const where = `${r.type} ${workloadName(r)} container ${c.name}`;
         expect(c.resources?.requests?.cpu, where).toBeTruthy();
         expect(c.resources?.requests?.memory, where).toBeTruthy();
@@ -215,7 +185,7 @@ describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => 
     }
     for (const r of kubeWorkloads(plan)) {
       const spec = podSpec(r);
-      for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+      for (const c of containersOf(spec)) {
         for (const env of c.env ?? []) {
           if (/PASSWORD|SECRET|API_KEY|TOKEN|MONGODB_URI/.test(env.name)) {
             expect(env.value, `${workloadName(r)} ${c.name} ${env.name} must come from a Secret`).toBeUndefined();
@@ -234,7 +204,7 @@ describe('dev stack (Docker)', () => {
   }, 120_000);
 
   const containers = () => ofType(plan, 'docker:index/container:Container');
-  const named = (name: string) => containers().filter((c) => c.inputs.labels?.some((l: any) => l.label === LABEL.name && l.value === name));
+  const named = (name: string) => containersLabelled(plan, name);
 
   it('builds on the Docker provider only', () => {
     expect(plan.resources.filter((r) => r.type.startsWith('kubernetes:'))).toHaveLength(0);

@@ -2,44 +2,24 @@
  * Tls (`enrichment:security:Tls`), planned under Pulumi mocks: cert-manager with our own CA chain
  * and the APIs' Certificates on Kubernetes (prod), a local CA and leaf certificates on Docker (dev).
  */
-import * as docker from '@pulumi/docker';
-import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { describe, expect, it } from 'vitest';
-import type { InfraConfig } from '../../infra/src/config.js';
-import { MONITORING_NAMESPACE, TLS_SECRET } from '../../infra/src/conventions.js';
-import { byName, ofType, planStack, type Plan, type PlannedResource } from '../../infra/src/plan.js';
-import type { Target } from '../../infra/src/types.js';
+import { TLS_SECRET } from '../../infra/src/conventions.js';
+import { byName, ofType, type PlannedResource } from '../../infra/src/plan.js';
 import { CA_ISSUER, CA_SECRET, goDurationHours, SELF_SIGNED_ISSUER, Tls, TLS_TYPE } from '../../infra/src/components/tls.js';
+import { outputValue as value, planComponent } from './support.js';
 
 const CR = 'kubernetes:cert-manager.io/v1:Certificate';
 const CLUSTER_ISSUER = 'kubernetes:cert-manager.io/v1:ClusterIssuer';
 const RELEASE = 'kubernetes:helm.sh/v3:Release';
 
-function target(config: InfraConfig): Target {
-  if (config.target === 'docker') {
-    const provider = new docker.Provider('docker', {});
-    const net = (n: string) => new docker.Network(n, { name: n }, { provider });
-    return { kind: 'docker', provider, backendNetwork: net('backend'), frontendNetwork: net('frontend') };
-  }
-  const provider = new k8s.Provider('k8s', {});
-  const namespaces = [config.namespace, MONITORING_NAMESPACE].map((name) => new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, { provider }));
-  return { kind: 'kubernetes', provider, namespace: config.namespace, monitoringNamespace: MONITORING_NAMESPACE, namespaces };
-}
-
-async function plan(stack: 'prod' | 'staging' | 'dev', overrides?: Record<string, unknown>): Promise<{ plan: Plan; tls: Tls }> {
-  let tls: Tls | undefined;
-  const p = await planStack(stack, {
-    ...(overrides ? { overrides } : {}),
-    program: (config) => {
-      tls = new Tls('tls', { stack, config, target: target(config) });
-      return { secretNames: tls.secretNames, issuerName: tls.issuerName };
-    },
+async function plan(stack: 'prod' | 'staging' | 'dev', overrides?: Record<string, unknown>) {
+  const { plan: p, component: tls } = await planComponent(stack, (args) => new Tls('tls', args), {
+    overrides,
+    outputs: (c) => ({ secretNames: c.secretNames, issuerName: c.issuerName }),
   });
-  return { plan: p, tls: tls! };
+  return { plan: p, tls };
 }
-
-const value = (o: pulumi.Output<string>) => new Promise<string>((resolve) => o.apply(resolve));
 
 describe('goDurationHours', () => {
   it('writes hours the way cert-manager stores durations', () => {

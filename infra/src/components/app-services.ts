@@ -20,8 +20,12 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { AGENT_NAMES } from '../../../app/src/domain/fields.js';
 import type { ContainerResources, InfraConfig } from '../config.js';
-import { agentWorkload, ANNOTATION, COMPONENT, LABEL, OLLAMA_MODELS, PART_OF, PORT, TOPICS, WORKLOAD } from '../conventions.js';
+import { agentWorkload, ANNOTATION, COMPONENT, OLLAMA_MODELS, PORT, TOPICS, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
+import { DOCKER_HEALTHCHECK_TIMING, dockerContainerNames, dockerSecretPath, secretFileUpload } from '../lib/docker.js';
+import { containerSecurityContext, httpGetProbe, podDisruptionBudget, podSecurityContext, secretKeyRefEnv } from '../lib/kubernetes.js';
+import { dockerLabels, nameSelector, workloadLabels } from '../lib/labels.js';
+import { dockerLimits, k8sResources } from '../lib/resources.js';
 import type { ComponentBaseArgs, DockerTarget, KubernetesTarget, SecretRef } from '../types.js';
 import { AppImage, registryServer } from './image.js';
 import type { PlatformSecrets } from './secrets.js';
@@ -34,8 +38,6 @@ export const APP_SERVICES_TYPE = 'enrichment:app:AppServices';
 export const APP_UID = 1000;
 /** Where the API containers find their certificate and key (Kubernetes Secret volume / Docker upload). */
 export const API_TLS_DIR = '/etc/enrichment/tls';
-/** Where Docker containers find uploaded secrets (`<KEY>_FILE`), the Docker-secrets convention. */
-export const DOCKER_SECRETS_DIR = '/run/secrets';
 /** Path of every app process's health endpoint (`app/src/ops/http.ts`). */
 export const HEALTH_PATH = '/health';
 /** Listen on every interface: the pods and containers are reached through Services/networks. */
@@ -190,42 +192,6 @@ export function appWorkloads(config: InfraConfig, namespace: string | undefined,
   ];
 }
 
-/** The three recommended labels of every object (`conventions.ts`). */
-export function workloadLabels(workload: string, component: string): Record<string, string> {
-  return { [LABEL.name]: workload, [LABEL.component]: component, [LABEL.partOf]: PART_OF };
-}
-
-/** Kubernetes `resources` from the config's requests and limits. */
-export function k8sResources(r: ContainerResources): { requests: Record<string, string>; limits: Record<string, string> } {
-  return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
-}
-
-const CPU_RE = /^(\d+(?:\.\d+)?)(m?)$/;
-const MEMORY_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-const MEMORY_RE = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/;
-
-/**
- * A Kubernetes CPU quantity as Docker `cpus` (cores, decimal string): `'500m'` → `'0.5'`, `'2'` → `'2'`.
- * @throws RangeError for a quantity that is not cores or millicores.
- */
-export function dockerCpus(quantity: string): string {
-  const m = CPU_RE.exec(quantity);
-  if (!m) throw new RangeError(`not a CPU quantity: '${quantity}'`);
-  const cores = Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
-  return String(Number(cores.toFixed(3)));
-}
-
-/**
- * A Kubernetes memory quantity as Docker `memory` (MiB, which the provider calls MB), rounded up:
- * `'512Mi'` → 512, `'1Gi'` → 1024, `'1G'` → 954.
- * @throws RangeError for a quantity with a unit Docker cannot take (e.g. millibytes).
- */
-export function dockerMemoryMb(quantity: string): number {
-  const m = MEMORY_RE.exec(quantity);
-  if (!m) throw new RangeError(`not a memory quantity: '${quantity}'`);
-  return Math.ceil((Number(m[1]) * MEMORY_UNITS[m[2] ?? '']!) / 2 ** 20);
-}
-
 /**
  * Docker healthcheck `test` of an HTTP(S) endpoint on the container's loopback, as a node
  * one-liner (the image has node, not curl). HTTPS skips verification: the check reaches
@@ -242,23 +208,6 @@ export function nodeHealthcheck(port: number, path: string, scheme: 'HTTP' | 'HT
     `require('${mod}').get({host:'127.0.0.1',port:${port},path:'${path}',timeout:5000${scheme === 'HTTPS' ? ',rejectUnauthorized:false' : ''}},` +
     `(r)=>process.exit(r.statusCode>=200&&r.statusCode<300?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))`;
   return ['CMD', 'node', '-e', script];
-}
-
-/**
- * Docker container names of a workload: the workload name for one replica, `<workload>-<n>`
- * (from 1) for several. Every replica also answers to the workload name (network alias).
- */
-export function dockerContainerNames(workload: string, replicas: number): string[] {
-  const n = Math.max(1, replicas);
-  return n === 1 ? [workload] : Array.from({ length: n }, (_, i) => `${workload}-${i + 1}`);
-}
-
-/** Docker `healthcheck` timings shared by every container of the platform. */
-export const DOCKER_HEALTHCHECK_TIMING = { interval: '30s', timeout: '10s', retries: 3, startPeriod: '30s' } as const;
-
-/** Docker container labels from a label map. */
-export function dockerLabels(labels: Record<string, string>): { label: string; value: string }[] {
-  return Object.entries(labels).map(([label, value]) => ({ label, value }));
 }
 
 /**
@@ -323,14 +272,9 @@ export class AppServices extends pulumi.ComponentResource {
 
     for (const w of workloads) {
       const labels = workloadLabels(w.workload, w.component);
-      const selector = { [LABEL.name]: w.workload };
-      const probe = (periodSeconds: number, failureThreshold: number, initialDelaySeconds: number) => ({
-        httpGet: { path: HEALTH_PATH, port: w.port, scheme: w.scheme },
-        initialDelaySeconds,
-        periodSeconds,
-        timeoutSeconds: 5,
-        failureThreshold,
-      });
+      const selector = nameSelector(w.workload);
+      const probe = (periodSeconds: number, failureThreshold: number, initialDelaySeconds: number) =>
+        httpGetProbe({ path: HEALTH_PATH, port: w.port, scheme: w.scheme }, { initialDelaySeconds, periodSeconds, failureThreshold });
       const volumes: k8s.types.input.core.v1.Volume[] = [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }];
       const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
       if (w.tlsApi) {
@@ -349,10 +293,7 @@ export class AppServices extends pulumi.ComponentResource {
       }
       const env: k8s.types.input.core.v1.EnvVar[] = [
         ...Object.entries(w.env).map(([envName, value]) => ({ name: envName, value })),
-        ...w.secretEnv.map((s) => ({
-          name: s.name,
-          valueFrom: { secretKeyRef: { name: s.ref.secretName, key: s.ref.key, ...(s.optional ? { optional: true } : {}) } },
-        })),
+        ...w.secretEnv.map((s) => secretKeyRefEnv(s.name, s.ref, { optional: s.optional })),
       ];
 
       const deployment = new k8s.apps.v1.Deployment(
@@ -368,13 +309,7 @@ export class AppServices extends pulumi.ComponentResource {
               spec: {
                 automountServiceAccountToken: false,
                 terminationGracePeriodSeconds: w.terminationGraceSeconds,
-                securityContext: {
-                  runAsNonRoot: true,
-                  runAsUser: APP_UID,
-                  runAsGroup: APP_UID,
-                  fsGroup: APP_UID,
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
+                securityContext: podSecurityContext(APP_UID),
                 ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
                 topologySpreadConstraints: [
                   { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
@@ -392,12 +327,7 @@ export class AppServices extends pulumi.ComponentResource {
                     // liveness probe waits two minutes before a restart, readiness 30 s.
                     readinessProbe: probe(10, 3, 5),
                     livenessProbe: probe(20, 6, 30),
-                    securityContext: {
-                      allowPrivilegeEscalation: false,
-                      readOnlyRootFilesystem: true,
-                      runAsNonRoot: true,
-                      capabilities: { drop: ['ALL'] },
-                    },
+                    securityContext: containerSecurityContext({ readOnlyRootFilesystem: true, runAsNonRoot: true }),
                     volumeMounts: mounts,
                   },
                 ],
@@ -409,11 +339,7 @@ export class AppServices extends pulumi.ComponentResource {
         },
         { ...opts, dependsOn: ready },
       );
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-${w.workload}-pdb`,
-        { metadata: { name: w.workload, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
-        { ...opts, dependsOn: target.namespaces },
-      );
+      podDisruptionBudget(`${name}-${w.workload}-pdb`, { name: w.workload, namespace: ns, labels }, selector, { ...opts, dependsOn: target.namespaces });
       if (w.service) {
         new k8s.core.v1.Service(
           `${name}-${w.workload}-service`,
@@ -466,24 +392,16 @@ export class AppServices extends pulumi.ComponentResource {
     const { tls } = args;
     const opts = { parent: this, provider: target.provider, dependsOn: args.dependsOn ?? [] };
     const owner = String(APP_UID);
+    const ids = { owner: APP_UID, group: APP_UID };
     for (const w of workloads) {
-      const uploads: docker.types.input.ContainerUpload[] = w.secretEnv.map((s) => ({
-        file: `${DOCKER_SECRETS_DIR}/${s.ref.key}`,
-        content: s.ref.value,
-        owner,
-        group: owner,
-        permissions: '0400',
-      }));
-      const envs = [
-        ...Object.entries(w.env).map(([k, v]) => `${k}=${v}`),
-        ...w.secretEnv.map((s) => `${s.name}_FILE=${DOCKER_SECRETS_DIR}/${s.ref.key}`),
-      ];
+      const uploads: docker.types.input.ContainerUpload[] = w.secretEnv.map((s) => secretFileUpload(dockerSecretPath(s.ref), s.ref.value, ids));
+      const envs = [...Object.entries(w.env).map(([k, v]) => `${k}=${v}`), ...w.secretEnv.map((s) => `${s.name}_FILE=${dockerSecretPath(s.ref)}`)];
       if (w.tlsApi) {
         const pem = tls.dockerCerts?.[w.tlsApi];
         if (!pem) throw new pulumi.ResourceError(`no Docker certificate for ${w.workload}: the Tls component must issue dockerCerts on the Docker target`, this);
         uploads.push(
           { file: `${API_TLS_DIR}/${TLS_FILE.cert}`, content: pem.certPem, owner, group: owner, permissions: '0444' },
-          { file: `${API_TLS_DIR}/${TLS_FILE.key}`, content: pem.keyPem, owner, group: owner, permissions: '0400' },
+          secretFileUpload(`${API_TLS_DIR}/${TLS_FILE.key}`, pem.keyPem, ids),
         );
       }
       const labels = {
@@ -500,9 +418,7 @@ export class AppServices extends pulumi.ComponentResource {
             envs,
             uploads,
             restart: 'unless-stopped',
-            cpus: dockerCpus(w.resources.cpuLimit),
-            memory: dockerMemoryMb(w.resources.memoryLimit),
-            memoryReservation: dockerMemoryMb(w.resources.memoryRequest),
+            ...dockerLimits(w.resources, { reserveMemory: true }),
             healthcheck: { tests: nodeHealthcheck(w.port, HEALTH_PATH, w.scheme), ...DOCKER_HEALTHCHECK_TIMING },
             // Every replica answers to the workload name (the agent URLs use it).
             networksAdvanced: [

@@ -32,18 +32,20 @@
  * percona image is `FROM scratch` and takes its URI only from a flag or env var, which would put the
  * exporter password in the container config.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as docker from '@pulumi/docker';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { COLLECTIONS, INDEX_SPECS, type CollectionName, type IndexSpec } from '../../../app/src/store/collections.js';
 import type { ContainerResources, InfraConfig } from '../config.js';
-import { ANNOTATION, COMPONENT, LABEL, PART_OF, PORT, WORKLOAD } from '../conventions.js';
+import { ANNOTATION, COMPONENT, PART_OF, PORT, WORKLOAD } from '../conventions.js';
 import { endpoints, MONGODB_REPLICA_SET } from '../endpoints.js';
+import { dockerSecretPath, remoteImage, secretFileUpload } from '../lib/docker.js';
+import { containerSecurityContext, httpGetProbe, oneShotJobOptions, podDisruptionBudget, podSecurityContext, preferOnePodPerNode, secretKeyRefEnv, volumeClaimTemplate } from '../lib/kubernetes.js';
+import { dockerWorkloadLabels, workloadLabels } from '../lib/labels.js';
+import { dockerLimits, k8sResources } from '../lib/resources.js';
+import { readScript, SCRIPTS_MOUNT, SCRIPTS_SHA_ANNOTATION, scriptsVolume as scriptsVolumeOf, scriptUploads, sha256Hex } from '../lib/scripts.js';
 import type { ComponentBaseArgs, DockerTarget, KubernetesTarget, SecretRef } from '../types.js';
 
 /** The Pulumi type token of {@link MongoDb}. */
@@ -72,12 +74,8 @@ export const MONGODB_EXPORTER_SECRET = 'mongodb-exporter';
 export const MONGODB_SCRIPTS_CONFIGMAP = 'mongodb-scripts';
 /** ClusterIP Service (one name for tools; the app uses the member list of `endpoints()`). */
 export const MONGODB_CLIENT_SERVICE = 'mongodb-client';
-/** Where the scripts are mounted (Kubernetes) or uploaded (Docker). */
-export const SCRIPTS_MOUNT = '/opt/enrichment/scripts';
 /** Where the replica-set keyfile is readable by mongod (mode 0400, owner {@link MONGODB_UID}). */
 export const KEYFILE_PATH = '/etc/mongodb-keyfile/keyfile';
-/** Docker: where secret files are uploaded. */
-export const DOCKER_SECRETS_DIR = '/run/secrets';
 /** Restore drills are quarterly (checklist "Quarterly Operations: Disaster recovery drill"). */
 export const RESTORE_DRILL_SCHEDULE = '0 4 1 */3 *';
 /**
@@ -94,10 +92,6 @@ export const INIT_DEADLINE_SECONDS = 1800;
 export const JOB_RESOURCES: ContainerResources = { cpuRequest: '100m', memoryRequest: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' };
 /** The exporter and the keyfile-copy init container: not sized by config. */
 export const SMALL_RESOURCES: ContainerResources = { cpuRequest: '50m', memoryRequest: '64Mi', cpuLimit: '500m', memoryLimit: '256Mi' };
-
-/** The script files, next to this module (`infra/src/components/scripts/`). */
-const SCRIPTS_SOURCE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scripts');
-const readScript = (file: string) => readFileSync(path.join(SCRIPTS_SOURCE_DIR, file), 'utf8');
 
 /**
  * The field holding each document's creation time, per collection (`app/src/store/collections.ts`
@@ -231,27 +225,9 @@ export function validateMongoDbArgs(args: Pick<MongoDbArgs, 'config' | 'target'>
   }
 }
 
-function k8sResources(r: ContainerResources) {
-  return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
-}
-
-/** Docker `cpus` from a Kubernetes CPU quantity (`500m` → `0.5`). */
-function dockerCpus(quantity: string): string {
-  return quantity.endsWith('m') ? String(Number(quantity.slice(0, -1)) / 1000) : quantity;
-}
-
-/** Docker `memory` (MiB) from a Kubernetes memory quantity (`1Gi` → 1024). */
-function dockerMemoryMb(quantity: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
-  if (!m) throw new RangeError(`not a binary memory quantity: '${quantity}'`);
-  const perMi: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
-  return Math.ceil(Number(m[1]) * (m[2] ? perMi[m[2]]! : 1 / 2 ** 20));
-}
-
-const labelsOf = (workload: string) => ({ [LABEL.name]: workload, [LABEL.component]: COMPONENT.database, [LABEL.partOf]: PART_OF });
-const dockerLabelsOf = (workload: string) => Object.entries(labelsOf(workload)).map(([label, value]) => ({ label, value }));
-const secretEnv = (name: string, ref: SecretRef) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
-const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+const labelsOf = (workload: string) => workloadLabels(workload, COMPONENT.database);
+const dockerLabelsOf = (workload: string, extra: Record<string, string> = {}) => dockerWorkloadLabels(workload, COMPONENT.database, extra);
+const restricted = containerSecurityContext();
 /** `mongosh` ping: allowed without authentication, so probes need no credentials. */
 const MONGOSH_PING = ['mongosh', '--quiet', '--eval', "db.adminCommand('ping')"];
 
@@ -320,9 +296,8 @@ export class MongoDb extends pulumi.ComponentResource {
     const opts = { parent: this, provider: target.provider, dependsOn: [...target.namespaces, ...(secrets.secrets ?? [])] };
     const image = m.image;
     const scripts = mongoScripts(config);
-    const scriptsHash = createHash('sha256').update(JSON.stringify(scripts)).digest('hex');
-    const scriptsVolume = { name: 'scripts', configMap: { name: MONGODB_SCRIPTS_CONFIGMAP, defaultMode: 0o555 } };
-    const scriptsMount = { name: 'scripts', mountPath: SCRIPTS_MOUNT, readOnly: true };
+    const scriptsHash = sha256Hex(JSON.stringify(scripts));
+    const { volume: scriptsVolume, mount: scriptsMount } = scriptsVolumeOf(MONGODB_SCRIPTS_CONFIGMAP);
     const hostsEnv = [
       { name: 'MONGODB_HOSTS', value: this.hosts.join(',') },
       { name: 'MONGODB_REPLICA_SET', value: MONGODB_REPLICA_SET },
@@ -330,8 +305,8 @@ export class MongoDb extends pulumi.ComponentResource {
       // mongosh keeps history and logs under $HOME; the image's home is the data directory.
       { name: 'HOME', value: '/tmp' },
     ];
-    const rootEnv = [secretEnv('MONGO_ROOT_USERNAME', refs.mongodbRootUsername), secretEnv('MONGO_ROOT_PASSWORD', refs.mongodbRootPassword)];
-    const mongoPodSecurity = { runAsNonRoot: true, runAsUser: MONGODB_UID, runAsGroup: MONGODB_UID, fsGroup: MONGODB_UID, seccompProfile: { type: 'RuntimeDefault' } };
+    const rootEnv = [secretKeyRefEnv('MONGO_ROOT_USERNAME', refs.mongodbRootUsername), secretKeyRefEnv('MONGO_ROOT_PASSWORD', refs.mongodbRootPassword)];
+    const mongoPodSecurity = podSecurityContext(MONGODB_UID);
     const s3 = m.backup;
     const s3Env = [
       { name: 'S3_ENDPOINT', value: s3.s3Endpoint },
@@ -339,8 +314,8 @@ export class MongoDb extends pulumi.ComponentResource {
       { name: 'S3_PREFIX', value: s3.s3Prefix },
       { name: 'AWS_DEFAULT_REGION', value: s3.s3Region },
       { name: 'HOME', value: '/tmp' },
-      ...(refs.backupS3AccessKeyId ? [secretEnv('AWS_ACCESS_KEY_ID', refs.backupS3AccessKeyId)] : []),
-      ...(refs.backupS3SecretAccessKey ? [secretEnv('AWS_SECRET_ACCESS_KEY', refs.backupS3SecretAccessKey)] : []),
+      ...(refs.backupS3AccessKeyId ? [secretKeyRefEnv('AWS_ACCESS_KEY_ID', refs.backupS3AccessKeyId)] : []),
+      ...(refs.backupS3SecretAccessKey ? [secretKeyRefEnv('AWS_SECRET_ACCESS_KEY', refs.backupS3SecretAccessKey)] : []),
     ];
 
     const configMap = new k8s.core.v1.ConfigMap(
@@ -395,13 +370,7 @@ export class MongoDb extends pulumi.ComponentResource {
               securityContext: mongoPodSecurity,
               // mongod flushes and steps down on SIGTERM; give it time before SIGKILL.
               terminationGracePeriodSeconds: 60,
-              affinity: {
-                podAntiAffinity: {
-                  preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: memberLabels } } },
-                  ],
-                },
-              },
+              affinity: preferOnePodPerNode(memberLabels),
               initContainers: [
                 {
                   // mongod refuses a keyfile readable by group or others; a Secret volume with
@@ -422,7 +391,7 @@ export class MongoDb extends pulumi.ComponentResource {
                   name: 'mongod',
                   image,
                   args: ['mongod', '--replSet', MONGODB_REPLICA_SET, '--auth', '--keyFile', KEYFILE_PATH, '--bind_ip_all', '--port', String(PORT.mongodb)],
-                  env: [secretEnv('MONGO_INITDB_ROOT_USERNAME', refs.mongodbRootUsername), secretEnv('MONGO_INITDB_ROOT_PASSWORD', refs.mongodbRootPassword)],
+                  env: [secretKeyRefEnv('MONGO_INITDB_ROOT_USERNAME', refs.mongodbRootUsername), secretKeyRefEnv('MONGO_INITDB_ROOT_PASSWORD', refs.mongodbRootPassword)],
                   ports: [{ name: 'mongodb', containerPort: PORT.mongodb, protocol: 'TCP' }],
                   resources: k8sResources(m.resources),
                   // First start runs the image's init (root user) before mongod listens for real.
@@ -445,21 +414,12 @@ export class MongoDb extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: 'data', labels: memberLabels },
-              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: m.storageSize } } },
-            },
-          ],
+          volumeClaimTemplates: [volumeClaimTemplate('data', memberLabels, m.storageSize)],
         },
       },
       { ...opts, dependsOn: [...opts.dependsOn, headless] },
     );
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      { metadata: { name: WORKLOAD.mongodb, namespace: ns, labels: memberLabels }, spec: { maxUnavailable: 1, selector: { matchLabels: memberLabels } } },
-      opts,
-    );
+    podDisruptionBudget(`${name}-pdb`, { name: WORKLOAD.mongodb, namespace: ns, labels: memberLabels }, memberLabels, opts);
 
     // --- exporter credentials (its own user, monitoring roles only) ---
     const exporterPassword = new random.RandomPassword(
@@ -497,7 +457,7 @@ export class MongoDb extends pulumi.ComponentResource {
           activeDeadlineSeconds: INIT_DEADLINE_SECONDS,
           template: {
             // The script hash makes a script change a template change: the Job is replaced and re-runs.
-            metadata: { labels: initLabels, annotations: { ...initAnnotations, 'enrichment-platform/scripts-sha256': scriptsHash } },
+            metadata: { labels: initLabels, annotations: { ...initAnnotations, [SCRIPTS_SHA_ANNOTATION]: scriptsHash } },
             spec: {
               restartPolicy: 'Never',
               securityContext: mongoPodSecurity,
@@ -509,10 +469,10 @@ export class MongoDb extends pulumi.ComponentResource {
                   env: [
                     ...hostsEnv,
                     ...rootEnv,
-                    secretEnv('MONGODB_APP_USERNAME', refs.mongodbAppUsername),
-                    secretEnv('MONGODB_APP_PASSWORD', refs.mongodbAppPassword),
+                    secretKeyRefEnv('MONGODB_APP_USERNAME', refs.mongodbAppUsername),
+                    secretKeyRefEnv('MONGODB_APP_PASSWORD', refs.mongodbAppPassword),
                     { name: 'MONGODB_EXPORTER_USERNAME', value: MONGODB_EXPORTER_USERNAME },
-                    { name: 'MONGODB_EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: MONGODB_EXPORTER_SECRET, key: 'password' } } },
+                    secretKeyRefEnv('MONGODB_EXPORTER_PASSWORD', { secretName: MONGODB_EXPORTER_SECRET, key: 'password' }),
                   ],
                   resources: k8sResources(JOB_RESOURCES),
                   securityContext: restricted,
@@ -527,9 +487,7 @@ export class MongoDb extends pulumi.ComponentResource {
       {
         ...opts,
         dependsOn: [...opts.dependsOn, statefulSet, configMap, exporterSecret],
-        // The name is fixed and the template immutable: delete, then create.
-        deleteBeforeReplace: true,
-        customTimeouts: { create: `${INIT_DEADLINE_SECONDS}s`, update: `${INIT_DEADLINE_SECONDS}s` },
+        ...oneShotJobOptions(INIT_DEADLINE_SECONDS),
       },
     );
 
@@ -664,12 +622,7 @@ export class MongoDb extends pulumi.ComponentResource {
     );
 
     // --- exporter ---
-    const exporterProbe = (periodSeconds: number) => ({
-      httpGet: { path: '/', port: 'metrics' },
-      periodSeconds,
-      timeoutSeconds: 5,
-      failureThreshold: 3,
-    });
+    const exporterProbe = (periodSeconds: number) => httpGetProbe({ path: '/', port: 'metrics' }, { periodSeconds });
     new k8s.apps.v1.Deployment(
       `${name}-exporter`,
       {
@@ -680,7 +633,7 @@ export class MongoDb extends pulumi.ComponentResource {
           template: {
             metadata: { labels: exporterLabels },
             spec: {
-              securityContext: { runAsNonRoot: true, runAsUser: EXPORTER_UID, runAsGroup: EXPORTER_UID, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: podSecurityContext(EXPORTER_UID, { fsGroup: false }),
               containers: [
                 {
                   name: 'exporter',
@@ -695,12 +648,12 @@ export class MongoDb extends pulumi.ComponentResource {
                     '--mongodb.direct-connect=false',
                     `--web.listen-address=:${PORT.mongodbExporter}`,
                   ],
-                  env: [{ name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: MONGODB_EXPORTER_SECRET, key: 'uri' } } }],
+                  env: [secretKeyRefEnv('MONGODB_URI', { secretName: MONGODB_EXPORTER_SECRET, key: 'uri' })],
                   ports: [{ name: 'metrics', containerPort: PORT.mongodbExporter, protocol: 'TCP' }],
                   resources: k8sResources(SMALL_RESOURCES),
                   livenessProbe: exporterProbe(30),
                   readinessProbe: exporterProbe(10),
-                  securityContext: { ...restricted, readOnlyRootFilesystem: true },
+                  securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
                 },
               ],
             },
@@ -725,11 +678,11 @@ export class MongoDb extends pulumi.ComponentResource {
     const refs = secrets.refs;
     const m = config.mongodb;
     const dopts = { parent: this, provider: target.provider };
-    const image = new docker.RemoteImage(`${name}-image`, { name: m.image, keepLocally: true }, dopts);
-    const secretFile = (ref: SecretRef) => `${DOCKER_SECRETS_DIR}/${ref.key}`;
-    const secretUpload = (ref: SecretRef, extra: { owner?: string } = {}) => ({ file: secretFile(ref), content: ref.value, permissions: '0400', ...extra });
+    const image = remoteImage(`${name}-image`, m.image, dopts);
+    const secretFile = dockerSecretPath;
+    const secretUpload = (ref: SecretRef, ids: { owner?: number } = {}) => secretFileUpload(secretFile(ref), ref.value, ids);
     const scripts = mongoScripts(config);
-    const scriptUploads = Object.entries(scripts).map(([file, content]) => ({ file: `${SCRIPTS_MOUNT}/${file}`, content, executable: true }));
+    const uploadedScripts = scriptUploads(scripts);
     const hostNames = this.hosts.map((h) => h.split(':')[0]!);
     const rs = this.replicaSetName;
     const backend = (alias: string) => [{ name: target.backendNetwork.name, aliases: [alias] }];
@@ -753,11 +706,10 @@ export class MongoDb extends pulumi.ComponentResource {
             secretUpload(refs.mongodbRootUsername),
             secretUpload(refs.mongodbRootPassword),
             // mongod runs as uid 999 and refuses a keyfile that others may read.
-            ...(rs ? [secretUpload(refs.mongodbKeyfile, { owner: String(MONGODB_UID) })] : []),
+            ...(rs ? [secretUpload(refs.mongodbKeyfile, { owner: MONGODB_UID })] : []),
           ],
           restart: 'unless-stopped',
-          cpus: dockerCpus(m.resources.cpuLimit),
-          memory: dockerMemoryMb(m.resources.memoryLimit),
+          ...dockerLimits(m.resources),
           healthcheck: { tests: ['CMD', ...MONGOSH_PING], interval: '30s', timeout: '10s', retries: 5, startPeriod: '60s' },
           // `pulumi up` goes on once the member is healthy, so the init container finds it.
           wait: true,
@@ -785,7 +737,7 @@ export class MongoDb extends pulumi.ComponentResource {
           'HOME=/tmp',
         ],
         uploads: [
-          ...scriptUploads,
+          ...uploadedScripts,
           secretUpload(refs.mongodbRootUsername),
           secretUpload(refs.mongodbRootPassword),
           secretUpload(refs.mongodbAppUsername),
@@ -793,10 +745,9 @@ export class MongoDb extends pulumi.ComponentResource {
         ],
         restart: 'no',
         mustRun: false,
-        cpus: dockerCpus(JOB_RESOURCES.cpuLimit),
-        memory: dockerMemoryMb(JOB_RESOURCES.memoryLimit),
+        ...dockerLimits(JOB_RESOURCES),
         networksAdvanced: backend(WORKLOAD.mongodbIndexes),
-        labels: [...dockerLabelsOf(WORKLOAD.mongodbIndexes), { label: ANNOTATION.mongodbIndexes, value: indexAnnotation() }],
+        labels: dockerLabelsOf(WORKLOAD.mongodbIndexes, { [ANNOTATION.mongodbIndexes]: indexAnnotation() }),
       },
       { ...dopts, dependsOn: members },
     );
@@ -817,15 +768,14 @@ export class MongoDb extends pulumi.ComponentResource {
           `RETENTION_DAYS=${m.backup.retentionDays}`,
           'HOME=/tmp',
         ],
-        uploads: [...scriptUploads, secretUpload(refs.mongodbRootUsername), secretUpload(refs.mongodbRootPassword)],
+        uploads: [...uploadedScripts, secretUpload(refs.mongodbRootUsername), secretUpload(refs.mongodbRootPassword)],
         restart: 'unless-stopped',
-        cpus: dockerCpus(JOB_RESOURCES.cpuLimit),
-        memory: dockerMemoryMb(JOB_RESOURCES.memoryLimit),
+        ...dockerLimits(JOB_RESOURCES),
         // Unhealthy after a failed run, until the next run succeeds.
         healthcheck: { tests: ['CMD-SHELL', 'test "$(cat /backups/.last-status 2>/dev/null || echo ok)" = ok'], interval: '5m', timeout: '10s', retries: 1, startPeriod: '30s' },
         volumes: [{ volumeName: backups.name, containerPath: '/backups' }],
         networksAdvanced: backend(WORKLOAD.mongodbBackup),
-        labels: [...dockerLabelsOf(WORKLOAD.mongodbBackup), { label: ANNOTATION.backupRetentionDays, value: String(m.backup.retentionDays) }],
+        labels: dockerLabelsOf(WORKLOAD.mongodbBackup, { [ANNOTATION.backupRetentionDays]: String(m.backup.retentionDays) }),
       },
       { ...dopts, dependsOn: [init] },
     );

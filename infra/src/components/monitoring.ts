@@ -42,42 +42,18 @@ import { API_JWT_ALGORITHM } from '../../../app/src/services/http/auth.js';
 import { METRICS_ROLE } from '../../../app/src/services/http/service-app.js';
 import { buildDashboards } from '../../../dashboards/index.js';
 import type { InfraConfig } from '../config.js';
-import { agentWorkload, ANNOTATION, COMPONENT, LABEL, OLLAMA_MODELS, PART_OF, PORT, WORKLOAD } from '../conventions.js';
+import { agentWorkload, ANNOTATION, COMPONENT, LABEL, MONITORING_PORT, MONITORING_WORKLOAD, OLLAMA_MODELS, PART_OF, PORT, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
+import { dockerContainerNames, remoteImage, secretFileUpload, wgetHealthcheck } from '../lib/docker.js';
+import { containerSecurityContext, httpGetProbe, podDisruptionBudget, podSecurityContext, readWriteOnceClaimSpec, secretKeyRefEnv, volumeClaimTemplate } from '../lib/kubernetes.js';
+import { dockerWorkloadLabels, nameSelector, workloadLabels } from '../lib/labels.js';
+import { dockerLimits, k8sResources, type K8sResources } from '../lib/resources.js';
 import type { ComponentBaseArgs, DockerTarget, KubernetesTarget, SecretRef } from '../types.js';
-import {
-  DOCKER_HEALTHCHECK_TIMING,
-  dockerContainerNames,
-  dockerCpus,
-  dockerLabels,
-  dockerMemoryMb,
-  k8sResources,
-  workloadLabels,
-} from './app-services.js';
 import { SECRET_NAME, type PlatformSecrets } from './secrets.js';
 import { CERT_MANAGER_NAMESPACE } from './tls.js';
 
 /** The Pulumi type token of {@link Monitoring}. */
 export const MONITORING_TYPE = 'enrichment:monitoring:Monitoring';
-
-/** Ports of the monitoring stack's own helpers and of the cluster components it scrapes. */
-export const MONITORING_PORT = {
-  blackboxExporter: 9115,
-  kubeStateMetrics: 8080,
-  /** kube-state-metrics' own telemetry (`/readyz`). */
-  kubeStateMetricsTelemetry: 8081,
-  nodeExporter: 9100,
-  kubelet: 10250,
-  certManager: 9402,
-  dcgmExporter: 9400,
-} as const;
-
-/** Workload names of the helpers this component adds (besides `WORKLOAD.prometheus` etc.). */
-export const MONITORING_WORKLOAD = {
-  blackboxExporter: 'blackbox-exporter',
-  kubeStateMetrics: 'kube-state-metrics',
-  nodeExporter: 'node-exporter',
-} as const;
 
 /** The alert rule files: every `*.rules.yml` directly in `alerts/`. */
 export const ALERTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../alerts');
@@ -314,8 +290,8 @@ export function scrapeConfigs(config: InfraConfig, site: ScrapeSite): YamlObject
       workload: WORKLOAD.nsqExporter,
       port: PORT.nsqExporter,
       namespaces: app,
-      // One exporter per nsqd, named after it (`nsqd-1` → `nsq-exporter-1`; see the Nsq component).
-      dockerTargets: endpoints(config).nsqdPodsHttp.map((address) => address.split(':')[0]!.replace(WORKLOAD.nsqd, WORKLOAD.nsqExporter)),
+      // One exporter per nsqd (`nsqd-1` → `nsq-exporter-1`; see the Nsq component).
+      dockerTargets: endpoints(config).nsqExportersHttp.map((address) => address.split(':')[0]!),
     }),
     probeJob(
       site,
@@ -523,11 +499,6 @@ export interface MonitoringArgs extends ComponentBaseArgs {
   secrets: MonitoringSecrets;
 }
 
-/** wget-based Docker healthcheck (the Prometheus, Alertmanager, Grafana and blackbox images are busybox/alpine-based). */
-function wgetHealthcheck(port: number, urlPath: string) {
-  return { tests: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${port}${urlPath}`], ...DOCKER_HEALTHCHECK_TIMING };
-}
-
 /**
  * Deploys Prometheus, Alertmanager, Grafana and the exporters of the stack's target.
  *
@@ -561,35 +532,14 @@ export class Monitoring extends pulumi.ComponentResource {
     const opts = { parent: this, provider: target.provider, dependsOn: target.namespaces };
     const workloadOpts = { ...opts, dependsOn: [...target.namespaces, ...secrets.secrets] };
     const labels = (workload: string) => workloadLabels(workload, COMPONENT.monitoring);
-    const selector = (workload: string) => ({ matchLabels: { [LABEL.name]: workload } });
+    const selector = (workload: string) => ({ matchLabels: nameSelector(workload) });
     const resources = k8sResources(config.monitoring.resources);
     const exporterResources = k8sResources(config.monitoring.exporterResources);
-    const containerSecurity = (readOnlyRootFilesystem: boolean) => ({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-    });
-    const podSecurity = (uid: number) => ({
-      runAsNonRoot: true,
-      runAsUser: uid,
-      runAsGroup: uid,
-      fsGroup: uid,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
-    const httpProbe = (urlPath: string, port: number | string, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0) => ({
-      httpGet: { path: urlPath, port },
-      initialDelaySeconds,
-      periodSeconds,
-      timeoutSeconds: 5,
-      failureThreshold,
-    });
+    const containerSecurity = (readOnlyRootFilesystem: boolean) => containerSecurityContext({ readOnlyRootFilesystem, runAsNonRoot: true });
+    const httpProbe = (urlPath: string, port: number | string, periodSeconds: number, failureThreshold: number, initialDelaySeconds = 0) =>
+      httpGetProbe({ path: urlPath, port }, { initialDelaySeconds, periodSeconds, failureThreshold });
     const pdb = (workload: string) =>
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-${workload}-pdb`,
-        { metadata: { name: workload, namespace: ns, labels: labels(workload) }, spec: { maxUnavailable: 1, selector: selector(workload) } },
-        opts,
-      );
+      podDisruptionBudget(`${name}-${workload}-pdb`, { name: workload, namespace: ns, labels: labels(workload) }, nameSelector(workload), opts);
     const service = (workload: string, port: number, headless: boolean) =>
       new k8s.core.v1.Service(
         `${name}-${workload}-service`,
@@ -598,7 +548,7 @@ export class Monitoring extends pulumi.ComponentResource {
           spec: {
             type: 'ClusterIP',
             ...(headless ? { clusterIP: 'None' } : {}),
-            selector: { [LABEL.name]: workload },
+            selector: nameSelector(workload),
             ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }],
           },
         },
@@ -659,7 +609,7 @@ export class Monitoring extends pulumi.ComponentResource {
             metadata: { labels: labels(promName), annotations: { 'checksum/config': checksum(promYaml, ...Object.values(rules)) } },
             spec: {
               serviceAccountName: promAccount.metadata.name,
-              securityContext: podSecurity(NOBODY),
+              securityContext: podSecurityContext(NOBODY),
               terminationGracePeriodSeconds: 120,
               containers: [
                 {
@@ -692,12 +642,7 @@ export class Monitoring extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: 'data', labels: labels(promName) },
-              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: config.monitoring.storageSize } } },
-            },
-          ],
+          volumeClaimTemplates: [volumeClaimTemplate('data', labels(promName), config.monitoring.storageSize)],
         },
       },
       workloadOpts,
@@ -721,7 +666,7 @@ export class Monitoring extends pulumi.ComponentResource {
             metadata: { labels: labels(amName), annotations: { 'checksum/config': checksum(amYaml) } },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: podSecurity(NOBODY),
+              securityContext: podSecurityContext(NOBODY),
               containers: [
                 {
                   name: amName,
@@ -754,12 +699,7 @@ export class Monitoring extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: 'data', labels: labels(amName) },
-              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: config.monitoring.alertmanagerStorageSize } } },
-            },
-          ],
+          volumeClaimTemplates: [volumeClaimTemplate('data', labels(amName), config.monitoring.alertmanagerStorageSize)],
         },
       },
       workloadOpts,
@@ -782,11 +722,10 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-grafana-data`,
       {
         metadata: { name: 'grafana-data', namespace: ns, labels: labels(grafanaName) },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: config.monitoring.grafanaStorageSize } } },
+        spec: readWriteOnceClaimSpec(config.monitoring.grafanaStorageSize),
       },
       opts,
     );
-    const admin = (ref: SecretRef) => ({ secretKeyRef: { name: ref.secretName, key: ref.key } });
     new k8s.apps.v1.Deployment(
       `${name}-grafana`,
       {
@@ -803,15 +742,15 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: podSecurity(GRAFANA_UID),
+              securityContext: podSecurityContext(GRAFANA_UID),
               containers: [
                 {
                   name: grafanaName,
                   image: config.monitoring.grafanaImage,
                   ports: [{ name: 'http', containerPort: PORT.grafana, protocol: 'TCP' }],
                   env: [
-                    { name: 'GF_SECURITY_ADMIN_USER', valueFrom: admin(secrets.refs.grafanaAdminUser) },
-                    { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: admin(secrets.refs.grafanaAdminPassword) },
+                    secretKeyRefEnv('GF_SECURITY_ADMIN_USER', secrets.refs.grafanaAdminUser),
+                    secretKeyRefEnv('GF_SECURITY_ADMIN_PASSWORD', secrets.refs.grafanaAdminPassword),
                     ...grafanaEnv(),
                   ],
                   resources,
@@ -857,7 +796,7 @@ export class Monitoring extends pulumi.ComponentResource {
             metadata: { labels: labels(bbName), annotations: { 'checksum/config': checksum(bbYaml) } },
             spec: {
               automountServiceAccountToken: false,
-              securityContext: podSecurity(NOBODY),
+              securityContext: podSecurityContext(NOBODY),
               containers: [
                 {
                   name: bbName,
@@ -887,7 +826,7 @@ export class Monitoring extends pulumi.ComponentResource {
   }
 
   /** kube-state-metrics (Deployment, read-only RBAC) and node-exporter (DaemonSet on every node). */
-  private deployClusterExporters(name: string, config: InfraConfig, target: KubernetesTarget, resources: ReturnType<typeof k8sResources>): void {
+  private deployClusterExporters(name: string, config: InfraConfig, target: KubernetesTarget, resources: K8sResources): void {
     const ns = target.monitoringNamespace;
     const opts = { parent: this, provider: target.provider, dependsOn: target.namespaces };
     const ksm = MONITORING_WORKLOAD.kubeStateMetrics;
@@ -919,22 +858,16 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       opts,
     );
-    const secure = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } };
-    const podSecurity = { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } };
-    const probe = (urlPath: string, port: number, periodSeconds: number) => ({
-      httpGet: { path: urlPath, port },
-      initialDelaySeconds: 5,
-      periodSeconds,
-      timeoutSeconds: 5,
-      failureThreshold: 3,
-    });
+    const secure = containerSecurityContext({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    const podSecurity = podSecurityContext(NOBODY, { fsGroup: false });
+    const probe = (urlPath: string, port: number, periodSeconds: number) => httpGetProbe({ path: urlPath, port }, { initialDelaySeconds: 5, periodSeconds });
     new k8s.apps.v1.Deployment(
       `${name}-kube-state-metrics`,
       {
         metadata: { name: ksm, namespace: ns, labels: ksmLabels },
         spec: {
           replicas: 1,
-          selector: { matchLabels: { [LABEL.name]: ksm } },
+          selector: { matchLabels: nameSelector(ksm) },
           template: {
             metadata: { labels: ksmLabels },
             spec: {
@@ -965,11 +898,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       opts,
     );
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-kube-state-metrics-pdb`,
-      { metadata: { name: ksm, namespace: ns, labels: ksmLabels }, spec: { maxUnavailable: 1, selector: { matchLabels: { [LABEL.name]: ksm } } } },
-      opts,
-    );
+    podDisruptionBudget(`${name}-kube-state-metrics-pdb`, { name: ksm, namespace: ns, labels: ksmLabels }, nameSelector(ksm), opts);
 
     const ne = MONITORING_WORKLOAD.nodeExporter;
     const neLabels = workloadLabels(ne, COMPONENT.monitoring);
@@ -983,7 +912,7 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         metadata: { name: ne, namespace: ns, labels: neLabels },
         spec: {
-          selector: { matchLabels: { [LABEL.name]: ne } },
+          selector: { matchLabels: nameSelector(ne) },
           updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
           template: {
             metadata: { labels: neLabels },
@@ -1026,19 +955,14 @@ export class Monitoring extends pulumi.ComponentResource {
   private deployDocker(name: string, args: MonitoringArgs, target: DockerTarget, apiToken: pulumi.Output<string>): pulumi.Output<string> {
     const { config, secrets, stack } = args;
     const opts = { parent: this, provider: target.provider };
-    const limits = (r: InfraConfig['monitoring']['resources']) => ({
-      cpus: dockerCpus(r.cpuLimit),
-      memory: dockerMemoryMb(r.memoryLimit),
-      memoryReservation: dockerMemoryMb(r.memoryRequest),
-    });
-    const labels = (workload: string, extra: Record<string, string> = {}) => dockerLabels({ ...workloadLabels(workload, COMPONENT.monitoring), ...extra });
-    const image = (workload: string, ref: string) => new docker.RemoteImage(`${name}-${workload}-image`, { name: ref, keepLocally: true }, opts);
+    const limits = (r: InfraConfig['monitoring']['resources']) => dockerLimits(r, { reserveMemory: true });
+    const labels = (workload: string, extra: Record<string, string> = {}) => dockerWorkloadLabels(workload, COMPONENT.monitoring, extra);
+    const image = (workload: string, ref: string) => remoteImage(`${name}-${workload}-image`, ref, opts);
     const volume = (workload: string) =>
       new docker.Volume(`${name}-${workload}-data`, { name: `${PART_OF}-${workload}-data`, labels: labels(workload) }, opts);
     const backend = { name: target.backendNetwork.name, aliases: [] as string[] };
     const site: ScrapeSite = { kind: 'docker' };
-    const owner = (uid: number) => ({ owner: String(uid), group: String(uid) });
-    const secretFile = (file: string, content: pulumi.Input<string>, uid: number) => ({ file, content, ...owner(uid), permissions: '0400' });
+    const secretFile = (file: string, content: pulumi.Input<string>, uid: number) => secretFileUpload(file, content, { owner: uid, group: uid });
 
     // Prometheus
     const promName = WORKLOAD.prometheus;

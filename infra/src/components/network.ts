@@ -17,7 +17,9 @@ import * as docker from '@pulumi/docker';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { InfraConfig } from '../config.js';
-import { AGENT_WORKLOADS, ANNOTATION, COMPONENT, LABEL, PART_OF, PORT, TLS_SECRET, WORKLOAD } from '../conventions.js';
+import { AGENT_WORKLOADS, ANNOTATION, COMPONENT, LABEL, MONITORING_PORT, MONITORING_WORKLOAD, PART_OF, PORT, TLS_SECRET, WORKLOAD } from '../conventions.js';
+import { helmRelease } from '../lib/kubernetes.js';
+import { dockerLabels, nameSelector, workloadLabels } from '../lib/labels.js';
 import type { ComponentBaseArgs } from '../types.js';
 import { CERT_MANAGER_NAMESPACE } from './tls.js';
 
@@ -36,24 +38,6 @@ export const DNS_EGRESS_POLICY = 'allow-dns-egress';
 export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'] as const;
 /** Kubernetes API server port behind the `kubernetes` Service (managed clusters also use 443). */
 export const KUBE_APISERVER_PORT = 6443;
-/**
- * Helpers the monitoring component deploys besides Prometheus, Alertmanager and Grafana, and the
- * cluster ports it scrapes; the same values as `MONITORING_WORKLOAD` and `MONITORING_PORT` of
- * `monitoring.ts` (the network test checks they agree).
- */
-export const MONITORING_HELPER = {
-  blackboxExporter: 'blackbox-exporter',
-  kubeStateMetrics: 'kube-state-metrics',
-} as const;
-export const MONITORING_HELPER_PORT = {
-  blackboxExporter: 9115,
-  kubeStateMetrics: 8080,
-  kubeStateMetricsTelemetry: 8081,
-  nodeExporter: 9100,
-  kubelet: 10250,
-  certManager: 9402,
-  dcgmExporter: 9400,
-} as const;
 /** Docker network names. */
 export const DOCKER_NETWORK = { backend: `${PART_OF}-backend`, frontend: `${PART_OF}-frontend` } as const;
 
@@ -147,29 +131,29 @@ export function networkFlows(config: InfraConfig): Flow[] {
     { purpose: 'Prometheus sends alerts to (and scrapes) Alertmanager', from: mon(WORKLOAD.prometheus), to: mon(WORKLOAD.alertmanager), ports: tcp(PORT.alertmanager) },
     { purpose: 'Prometheus scrapes Grafana', from: mon(WORKLOAD.prometheus), to: mon(WORKLOAD.grafana), ports: tcp(PORT.grafana) },
     { purpose: 'Prometheus service discovery reads the Kubernetes API', from: mon(WORKLOAD.prometheus), to: { kind: 'private' }, ports: tcp(PORT.https, KUBE_APISERVER_PORT) },
-    { purpose: 'Prometheus runs the blackbox probes', from: mon(WORKLOAD.prometheus), to: mon(MONITORING_HELPER.blackboxExporter), ports: tcp(MONITORING_HELPER_PORT.blackboxExporter) },
+    { purpose: 'Prometheus runs the blackbox probes', from: mon(WORKLOAD.prometheus), to: mon(MONITORING_WORKLOAD.blackboxExporter), ports: tcp(MONITORING_PORT.blackboxExporter) },
     {
       purpose: 'Prometheus scrapes kube-state-metrics',
       from: mon(WORKLOAD.prometheus),
-      to: mon(MONITORING_HELPER.kubeStateMetrics),
-      ports: tcp(MONITORING_HELPER_PORT.kubeStateMetrics, MONITORING_HELPER_PORT.kubeStateMetricsTelemetry),
+      to: mon(MONITORING_WORKLOAD.kubeStateMetrics),
+      ports: tcp(MONITORING_PORT.kubeStateMetrics, MONITORING_PORT.kubeStateMetricsTelemetry),
     },
     {
       purpose: 'Prometheus scrapes node addresses: node-exporter (hostNetwork), kubelet, DCGM exporter',
       from: mon(WORKLOAD.prometheus),
       to: { kind: 'private' },
-      ports: tcp(MONITORING_HELPER_PORT.nodeExporter, MONITORING_HELPER_PORT.kubelet, MONITORING_HELPER_PORT.dcgmExporter),
+      ports: tcp(MONITORING_PORT.nodeExporter, MONITORING_PORT.kubelet, MONITORING_PORT.dcgmExporter),
     },
-    { purpose: 'Prometheus scrapes cert-manager', from: mon(WORKLOAD.prometheus), to: { kind: 'namespace', name: CERT_MANAGER_NAMESPACE }, ports: tcp(MONITORING_HELPER_PORT.certManager) },
-    { purpose: 'kube-state-metrics reads the Kubernetes API', from: mon(MONITORING_HELPER.kubeStateMetrics), to: { kind: 'private' }, ports: tcp(PORT.https, KUBE_APISERVER_PORT) },
-    { purpose: 'blackbox exporter probes the Ollama models on /api/tags', from: mon(MONITORING_HELPER.blackboxExporter), to: app(WORKLOAD.ollama), ports: tcp(PORT.ollama) },
+    { purpose: 'Prometheus scrapes cert-manager', from: mon(WORKLOAD.prometheus), to: { kind: 'namespace', name: CERT_MANAGER_NAMESPACE }, ports: tcp(MONITORING_PORT.certManager) },
+    { purpose: 'kube-state-metrics reads the Kubernetes API', from: mon(MONITORING_WORKLOAD.kubeStateMetrics), to: { kind: 'private' }, ports: tcp(PORT.https, KUBE_APISERVER_PORT) },
+    { purpose: 'blackbox exporter probes the Ollama models on /api/tags', from: mon(MONITORING_WORKLOAD.blackboxExporter), to: app(WORKLOAD.ollama), ports: tcp(PORT.ollama) },
     {
       purpose: 'blackbox exporter probes the APIs through their public hosts (load balancer: public or private address)',
-      from: mon(MONITORING_HELPER.blackboxExporter),
+      from: mon(MONITORING_WORKLOAD.blackboxExporter),
       to: internet,
       ports: tcp(PORT.https),
     },
-    { purpose: 'blackbox exporter probes the APIs through an internal load balancer', from: mon(MONITORING_HELPER.blackboxExporter), to: { kind: 'private' }, ports: tcp(PORT.https) },
+    { purpose: 'blackbox exporter probes the APIs through an internal load balancer', from: mon(MONITORING_WORKLOAD.blackboxExporter), to: { kind: 'private' }, ports: tcp(PORT.https) },
     { purpose: 'Grafana queries Prometheus', from: mon(WORKLOAD.grafana), to: mon(WORKLOAD.prometheus), ports: tcp(PORT.prometheus) },
     { purpose: 'Grafana is reached through the ingress controller', from: { kind: 'namespace', name: INGRESS_CONTROLLER_NAMESPACE }, to: mon(WORKLOAD.grafana), ports: tcp(PORT.grafana) },
     { purpose: 'Alertmanager notifies Slack and PagerDuty (HTTPS) and email (SMTP)', from: mon(WORKLOAD.alertmanager), to: internet, ports: tcp(PORT.https, smtpPort) },
@@ -207,8 +191,8 @@ const COMPONENT_OF: Record<string, string> = {
   [WORKLOAD.prometheus]: COMPONENT.monitoring,
   [WORKLOAD.alertmanager]: COMPONENT.monitoring,
   [WORKLOAD.grafana]: COMPONENT.monitoring,
-  [MONITORING_HELPER.blackboxExporter]: COMPONENT.monitoring,
-  [MONITORING_HELPER.kubeStateMetrics]: COMPONENT.monitoring,
+  [MONITORING_WORKLOAD.blackboxExporter]: COMPONENT.monitoring,
+  [MONITORING_WORKLOAD.kubeStateMetrics]: COMPONENT.monitoring,
   ...Object.fromEntries(AGENT_WORKLOADS.map((a) => [a, COMPONENT.agent])),
 };
 
@@ -221,18 +205,14 @@ const COMPONENT_OF: Record<string, string> = {
  */
 export function networkPolicySpecs(config: InfraConfig, namespaces: { app: string; monitoring: string }): PolicySpec[] {
   const nsName = (key: 'app' | 'monitoring') => namespaces[key];
-  const labels = (subject: string) => ({
-    [LABEL.name]: subject,
-    [LABEL.component]: COMPONENT_OF[subject] ?? COMPONENT.app,
-    [LABEL.partOf]: PART_OF,
-  });
+  const labels = (subject: string) => workloadLabels(subject, COMPONENT_OF[subject] ?? COMPONENT.app);
   // The peers of one flow end, seen from a policy in namespace `here`.
   const peersOf = (peer: FlowPeer, here: 'app' | 'monitoring'): Peer[] => {
     switch (peer.kind) {
       case 'pods': {
         const podSelector =
           peer.workloads.length === 1
-            ? { matchLabels: { [LABEL.name]: peer.workloads[0]! } }
+            ? { matchLabels: nameSelector(peer.workloads[0]!) }
             : { matchExpressions: [{ key: LABEL.name, operator: 'In', values: [...peer.workloads] }] };
         return [
           peer.namespace === here
@@ -323,7 +303,7 @@ export function networkPolicySpecs(config: InfraConfig, namespaces: { app: strin
         kind: 'NetworkPolicy',
         metadata: { name, namespace: nsName(rules.ns), labels: labels(workload) },
         spec: {
-          podSelector: { matchLabels: { [LABEL.name]: workload } },
+          podSelector: { matchLabels: nameSelector(workload) },
           policyTypes,
           ...(rules.ingress.length ? { ingress: rules.ingress } : {}),
           ...(rules.egress.length ? { egress: rules.egress } : {}),
@@ -382,10 +362,7 @@ export class NetworkSegmentation extends pulumi.ComponentResource {
     this.ingressNames = [];
 
     if (target.kind === 'docker') {
-      const labels = (role: string) => [
-        { label: LABEL.name, value: `network-${role}` },
-        { label: LABEL.partOf, value: PART_OF },
-      ];
+      const labels = (role: string) => dockerLabels({ [LABEL.name]: `network-${role}`, [LABEL.partOf]: PART_OF });
       this.networks = {
         backendNetwork: new docker.Network(
           `${name}-backend`,
@@ -410,16 +387,13 @@ export class NetworkSegmentation extends pulumi.ComponentResource {
       const ingressDeps: pulumi.Resource[] = [...target.namespaces];
       if (config.ingress.installController) {
         ingressDeps.push(
-          new k8s.helm.v3.Release(
+          helmRelease(
             `${name}-ingress-nginx`,
             {
-              name: 'ingress-nginx',
               chart: 'ingress-nginx',
               version: config.ingress.controllerVersion,
               namespace: INGRESS_CONTROLLER_NAMESPACE,
-              createNamespace: true,
-              repositoryOpts: { repo: INGRESS_NGINX_REPO },
-              // No secrets in these values (Helm stores them in the release).
+              repo: INGRESS_NGINX_REPO,
               values: {
                 controller: {
                   ingressClass: config.ingress.className,
@@ -431,7 +405,6 @@ export class NetworkSegmentation extends pulumi.ComponentResource {
                   config: { hsts: 'true' },
                 },
               },
-              atomic: true,
             },
             { parent: this, provider: target.provider, dependsOn: target.namespaces },
           ),
@@ -448,7 +421,7 @@ export class NetworkSegmentation extends pulumi.ComponentResource {
             metadata: {
               name: api.service,
               namespace: target.namespace,
-              labels: { [LABEL.name]: api.service, [LABEL.component]: COMPONENT.api, [LABEL.partOf]: PART_OF },
+              labels: workloadLabels(api.service, COMPONENT.api),
               annotations: apiIngressAnnotations(config, target.namespace, api.service, api.tlsSecret),
             },
             spec: {

@@ -28,16 +28,17 @@
  * the Job's script. No nsqadmin: its UI would need a published port, and dev publishes only the
  * APIs and Grafana.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as docker from '@pulumi/docker';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { ContainerResources, InfraConfig } from '../config.js';
-import { ANNOTATION, COMPONENT, LABEL, PART_OF, PORT, TOPICS, WORKLOAD } from '../conventions.js';
+import { ANNOTATION, COMPONENT, PART_OF, PORT, TOPICS, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
+import { remoteImage, wgetHealthcheck } from '../lib/docker.js';
+import { containerSecurityContext, httpGetProbe, oneShotJobOptions, podDisruptionBudget, podSecurityContext, preferOnePodPerNode, volumeClaimTemplate } from '../lib/kubernetes.js';
+import { dockerWorkloadLabels, workloadLabels } from '../lib/labels.js';
+import { dockerLimits, k8sResources } from '../lib/resources.js';
+import { readScript, SCRIPTS_MOUNT, SCRIPTS_SHA_ANNOTATION, scriptsVolume, scriptUploads, sha256Hex } from '../lib/scripts.js';
 import type { ComponentBaseArgs, DockerTarget, KubernetesTarget } from '../types.js';
 
 /** The Pulumi type token of {@link Nsq}. */
@@ -59,8 +60,6 @@ export const NSQD_DATA_PATH = '/data';
 export const NSQD_CLIENT_SERVICE = 'nsqd-client';
 /** ConfigMap of the topic Job's script. */
 export const NSQ_SCRIPTS_CONFIGMAP = 'nsq-scripts';
-/** Where the scripts are mounted (Kubernetes) or uploaded (Docker). */
-export const SCRIPTS_MOUNT = '/opt/enrichment/scripts';
 /**
  * Seconds nsqd gets between SIGTERM and SIGKILL: on SIGTERM it stops accepting, then writes its
  * in-memory messages and metadata to `--data-path`.
@@ -72,7 +71,7 @@ export const TOPICS_DEADLINE_SECONDS = 900;
 export const SMALL_RESOURCES: ContainerResources = { cpuRequest: '25m', memoryRequest: '32Mi', cpuLimit: '250m', memoryLimit: '128Mi' };
 
 /** The topic script (`scripts/nsq-topics.sh`), run by the Job and the Docker one-shot container. */
-export const NSQ_TOPICS_SCRIPT = readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'scripts', 'nsq-topics.sh'), 'utf8');
+export const NSQ_TOPICS_SCRIPT = readScript('nsq-topics.sh');
 
 /** Arguments of {@link Nsq}: only the common ones. */
 export type NsqArgs = ComponentBaseArgs;
@@ -117,35 +116,13 @@ export function validateNsqArgs(args: Pick<NsqArgs, 'config'>, parent?: pulumi.R
   if (nsqlookupdReplicas < 1) throw new pulumi.ResourceError(`nsq.nsqlookupdReplicas must be at least 1 (got ${nsqlookupdReplicas})`, parent);
 }
 
-function k8sResources(r: ContainerResources) {
-  return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { cpu: r.cpuLimit, memory: r.memoryLimit } };
-}
-
-/** Docker `cpus` from a Kubernetes CPU quantity (`500m` → `0.5`). */
-function dockerCpus(quantity: string): string {
-  return quantity.endsWith('m') ? String(Number(quantity.slice(0, -1)) / 1000) : quantity;
-}
-
-/** Docker `memory` (MiB) from a Kubernetes memory quantity (`1Gi` → 1024). */
-function dockerMemoryMb(quantity: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
-  if (!m) throw new RangeError(`not a binary memory quantity: '${quantity}'`);
-  const perMi: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
-  return Math.ceil(Number(m[1]) * (m[2] ? perMi[m[2]]! : 1 / 2 ** 20));
-}
-
-const labelsOf = (workload: string) => ({ [LABEL.name]: workload, [LABEL.component]: COMPONENT.queue, [LABEL.partOf]: PART_OF });
-const dockerLabelsOf = (workload: string) => Object.entries(labelsOf(workload)).map(([label, value]) => ({ label, value }));
+const labelsOf = (workload: string) => workloadLabels(workload, COMPONENT.queue);
+const dockerLabelsOf = (workload: string, extra: Record<string, string> = {}) => dockerWorkloadLabels(workload, COMPONENT.queue, extra);
 const hostOf = (address: string) => address.split(':')[0]!;
-const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true };
-const podSecurity = { runAsNonRoot: true, runAsUser: NSQ_UID, runAsGroup: NSQ_UID, fsGroup: NSQ_UID, seccompProfile: { type: 'RuntimeDefault' } };
+const restricted = containerSecurityContext({ readOnlyRootFilesystem: true });
+const podSecurity = podSecurityContext(NSQ_UID);
 const podNameEnv = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
-const httpProbe = (port: number | string, pathname: string, periodSeconds: number, failureThreshold = 3) => ({
-  httpGet: { path: pathname, port },
-  periodSeconds,
-  timeoutSeconds: 5,
-  failureThreshold,
-});
+const httpProbe = (port: number | string, pathname: string, periodSeconds: number) => httpGetProbe({ path: pathname, port }, { periodSeconds });
 
 /**
  * Deploys nsqlookupd, nsqd, the exporters, nsqadmin (Kubernetes) and creates the topics.
@@ -180,10 +157,7 @@ export class Nsq extends pulumi.ComponentResource {
     this.nsqlookupdHttpAddresses = ep.nsqlookupdHttp;
     this.topics = [...TOPICS];
     // Exporter i scrapes nsqd i; on Kubernetes it is pod i of the nsq-exporter StatefulSet.
-    this.exporterAddresses = ep.nsqdPodsHttp.map((address, i) => {
-      const host = ns ? `${WORKLOAD.nsqExporter}-${i}.${WORKLOAD.nsqExporter}.${ns}.svc.cluster.local` : hostOf(address).replace(WORKLOAD.nsqd, WORKLOAD.nsqExporter);
-      return `${host}:${PORT.nsqExporter}`;
-    });
+    this.exporterAddresses = ep.nsqExportersHttp;
     if (target.kind === 'kubernetes') {
       this.nsqadminAddress = `${WORKLOAD.nsqadmin}.${target.namespace}.svc.cluster.local:${PORT.nsqadmin}`;
       this.topicsReady = this.kubernetes(name, config, target);
@@ -206,17 +180,8 @@ export class Nsq extends pulumi.ComponentResource {
     const ns = target.namespace;
     const ep = endpoints(config, ns);
     const opts = { parent: this, provider: target.provider, dependsOn: [...target.namespaces] };
-    const antiAffinity = (labels: Record<string, string>) => ({
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } } }],
-      },
-    });
     const pdb = (id: string, workload: string, labels: Record<string, string>) =>
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-${id}-pdb`,
-        { metadata: { name: workload, namespace: ns, labels }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
-        opts,
-      );
+      podDisruptionBudget(`${name}-${id}-pdb`, { name: workload, namespace: ns, labels }, labels, opts);
 
     // --- nsqlookupd ---
     const lookupdLabels = labelsOf(WORKLOAD.nsqlookupd);
@@ -250,7 +215,7 @@ export class Nsq extends pulumi.ComponentResource {
             metadata: { labels: lookupdLabels },
             spec: {
               securityContext: podSecurity,
-              affinity: antiAffinity(lookupdLabels),
+              affinity: preferOnePodPerNode(lookupdLabels),
               containers: [
                 {
                   name: 'nsqlookupd',
@@ -313,7 +278,7 @@ export class Nsq extends pulumi.ComponentResource {
             spec: {
               securityContext: podSecurity,
               terminationGracePeriodSeconds: NSQD_TERMINATION_GRACE_SECONDS,
-              affinity: antiAffinity(nsqdLabels),
+              affinity: preferOnePodPerNode(nsqdLabels),
               containers: [
                 {
                   name: 'nsqd',
@@ -335,12 +300,7 @@ export class Nsq extends pulumi.ComponentResource {
               ],
             },
           },
-          volumeClaimTemplates: [
-            {
-              metadata: { name: 'data', labels: nsqdLabels },
-              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: n.nsqdStorageSize } } },
-            },
-          ],
+          volumeClaimTemplates: [volumeClaimTemplate('data', nsqdLabels, n.nsqdStorageSize)],
         },
       },
       { ...opts, dependsOn: [...opts.dependsOn, nsqdService, lookupd] },
@@ -444,10 +404,11 @@ export class Nsq extends pulumi.ComponentResource {
     );
 
     // --- topics ---
-    const scripts = { 'nsq-topics.sh': NSQ_TOPICS_SCRIPT };
+    const scriptFiles = { 'nsq-topics.sh': NSQ_TOPICS_SCRIPT };
+    const scripts = scriptsVolume(NSQ_SCRIPTS_CONFIGMAP);
     const configMap = new k8s.core.v1.ConfigMap(
       `${name}-scripts`,
-      { metadata: { name: NSQ_SCRIPTS_CONFIGMAP, namespace: ns, labels: labelsOf(WORKLOAD.nsqTopics) }, data: scripts },
+      { metadata: { name: NSQ_SCRIPTS_CONFIGMAP, namespace: ns, labels: labelsOf(WORKLOAD.nsqTopics) }, data: scriptFiles },
       opts,
     );
     const topicLabels = labelsOf(WORKLOAD.nsqTopics);
@@ -467,7 +428,7 @@ export class Nsq extends pulumi.ComponentResource {
           template: {
             metadata: {
               labels: topicLabels,
-              annotations: { ...topicAnnotations, 'enrichment-platform/scripts-sha256': createHash('sha256').update(NSQ_TOPICS_SCRIPT).digest('hex') },
+              annotations: { ...topicAnnotations, [SCRIPTS_SHA_ANNOTATION]: sha256Hex(NSQ_TOPICS_SCRIPT) },
             },
             spec: {
               restartPolicy: 'Never',
@@ -483,10 +444,10 @@ export class Nsq extends pulumi.ComponentResource {
                   ],
                   resources: k8sResources(SMALL_RESOURCES),
                   securityContext: restricted,
-                  volumeMounts: [{ name: 'scripts', mountPath: SCRIPTS_MOUNT, readOnly: true }],
+                  volumeMounts: [scripts.mount],
                 },
               ],
-              volumes: [{ name: 'scripts', configMap: { name: NSQ_SCRIPTS_CONFIGMAP, defaultMode: 0o555 } }],
+              volumes: [scripts.volume],
             },
           },
         },
@@ -494,9 +455,7 @@ export class Nsq extends pulumi.ComponentResource {
       {
         ...opts,
         dependsOn: [...opts.dependsOn, nsqd, configMap],
-        // The name is fixed and the template immutable: delete, then create.
-        deleteBeforeReplace: true,
-        customTimeouts: { create: `${TOPICS_DEADLINE_SECONDS}s`, update: `${TOPICS_DEADLINE_SECONDS}s` },
+        ...oneShotJobOptions(TOPICS_DEADLINE_SECONDS),
       },
     );
   }
@@ -505,17 +464,11 @@ export class Nsq extends pulumi.ComponentResource {
     const n = config.nsq;
     const ep = endpoints(config);
     const dopts = { parent: this, provider: target.provider };
-    const image = new docker.RemoteImage(`${name}-image`, { name: n.image, keepLocally: true }, dopts);
-    const exporterImage = new docker.RemoteImage(`${name}-exporter-image`, { name: NSQ_EXPORTER_IMAGE, keepLocally: true }, dopts);
+    const image = remoteImage(`${name}-image`, n.image, dopts);
+    const exporterImage = remoteImage(`${name}-exporter-image`, NSQ_EXPORTER_IMAGE, dopts);
     const backend = (alias: string) => [{ name: target.backendNetwork.name, aliases: [alias] }];
-    const limits = (r: ContainerResources) => ({ cpus: dockerCpus(r.cpuLimit), memory: dockerMemoryMb(r.memoryLimit) });
-    const wgetCheck = (port: number, pathname: string) => ({
-      tests: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${port}${pathname}`],
-      interval: '30s',
-      timeout: '5s',
-      retries: 3,
-      startPeriod: '10s',
-    });
+    // nsqd, nsqlookupd and the exporter answer within milliseconds once up, and start in seconds.
+    const wgetCheck = (port: number, pathname: string) => wgetHealthcheck(port, pathname, { interval: '30s', timeout: '5s', retries: 3, startPeriod: '10s' });
 
     const lookupds = ep.nsqlookupdTcp.map((address, i) => {
       const host = hostOf(address);
@@ -526,7 +479,7 @@ export class Nsq extends pulumi.ComponentResource {
           image: image.imageId,
           command: ['/nsqlookupd', `--tcp-address=0.0.0.0:${PORT.nsqlookupdTcp}`, `--http-address=0.0.0.0:${PORT.nsqlookupdHttp}`, `--broadcast-address=${host}`],
           restart: 'unless-stopped',
-          ...limits(n.resources),
+          ...dockerLimits(n.resources),
           healthcheck: wgetCheck(PORT.nsqlookupdHttp, '/ping'),
           networksAdvanced: backend(host),
           labels: dockerLabelsOf(WORKLOAD.nsqlookupd),
@@ -547,7 +500,7 @@ export class Nsq extends pulumi.ComponentResource {
           restart: 'unless-stopped',
           // Room to write the in-memory messages to the volume on `docker stop`.
           stopTimeout: NSQD_TERMINATION_GRACE_SECONDS,
-          ...limits(n.resources),
+          ...dockerLimits(n.resources),
           healthcheck: wgetCheck(PORT.nsqdHttp, '/ping'),
           wait: true,
           waitTimeout: 120,
@@ -568,7 +521,7 @@ export class Nsq extends pulumi.ComponentResource {
           image: exporterImage.imageId,
           command: [`-nsqd.addr=http://${address}/stats`, `-collect=${NSQ_EXPORTER_COLLECTORS}`, `-web.listen=:${PORT.nsqExporter}`],
           restart: 'unless-stopped',
-          ...limits(SMALL_RESOURCES),
+          ...dockerLimits(SMALL_RESOURCES),
           healthcheck: wgetCheck(PORT.nsqExporter, '/'),
           networksAdvanced: backend(host),
           labels: dockerLabelsOf(WORKLOAD.nsqExporter),
@@ -585,12 +538,12 @@ export class Nsq extends pulumi.ComponentResource {
         image: image.imageId,
         entrypoints: ['sh', `${SCRIPTS_MOUNT}/nsq-topics.sh`],
         envs: [`NSQD_HTTP_ADDRESSES=${ep.nsqdPodsHttp.join(',')}`, `NSQ_TOPICS=${TOPICS.join(',')}`],
-        uploads: [{ file: `${SCRIPTS_MOUNT}/nsq-topics.sh`, content: NSQ_TOPICS_SCRIPT, executable: true }],
+        uploads: scriptUploads({ 'nsq-topics.sh': NSQ_TOPICS_SCRIPT }),
         restart: 'no',
         mustRun: false,
-        ...limits(SMALL_RESOURCES),
+        ...dockerLimits(SMALL_RESOURCES),
         networksAdvanced: backend(WORKLOAD.nsqTopics),
-        labels: [...dockerLabelsOf(WORKLOAD.nsqTopics), { label: ANNOTATION.nsqTopics, value: TOPICS.join(',') }],
+        labels: dockerLabelsOf(WORKLOAD.nsqTopics, { [ANNOTATION.nsqTopics]: TOPICS.join(',') }),
       },
       { ...dopts, dependsOn: nsqds },
     );

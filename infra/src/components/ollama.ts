@@ -16,9 +16,13 @@
 import * as docker from '@pulumi/docker';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerResources, InfraConfig } from '../config.js';
-import { ANNOTATION, COMPONENT, LABEL, PART_OF, PORT, WORKLOAD } from '../conventions.js';
+import type { InfraConfig } from '../config.js';
+import { ANNOTATION, COMPONENT, PART_OF, PORT, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
+import { remoteImage } from '../lib/docker.js';
+import { containerSecurityContext, httpGetProbe, oneShotJobOptions, podDisruptionBudget, podSecurityContext, volumeClaimTemplate } from '../lib/kubernetes.js';
+import { dockerWorkloadLabels, nameSelector, workloadLabels } from '../lib/labels.js';
+import { dockerLimits, k8sResources } from '../lib/resources.js';
 import type { ComponentBaseArgs } from '../types.js';
 
 /** The Pulumi type token of {@link Ollama}. */
@@ -67,26 +71,6 @@ export const MODEL_PULL_SCRIPT = [
   'for m in $MODELS; do echo "$tags" | grep -q "\\"name\\":\\"$m" || { echo "$m missing from /api/tags"; exit 1; }; done',
 ].join('\n');
 
-/** Docker memory limit in MB from a Kubernetes quantity (`16Gi` → 16384, `512Mi` → 512). */
-export function memoryMb(quantity: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
-  if (!m) throw new RangeError(`not a memory quantity: ${quantity}`);
-  const factor: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, k: 1e3 / 2 ** 20, M: 1e6 / 2 ** 20, G: 1e9 / 2 ** 20, T: 1e12 / 2 ** 20 };
-  return Math.ceil(Number(m[1]) * (m[2] ? factor[m[2]]! : 1 / 2 ** 20));
-}
-
-/** Docker `cpus` from a Kubernetes CPU quantity (`500m` → `0.5`, `4` → `4`). */
-export function dockerCpus(quantity: string): string {
-  return quantity.endsWith('m') ? String(Number(quantity.slice(0, -1)) / 1000) : quantity;
-}
-
-function k8sResources(r: ContainerResources, extra: Record<string, string> = {}) {
-  return {
-    requests: { cpu: r.cpuRequest, memory: r.memoryRequest, ...extra },
-    limits: { cpu: r.cpuLimit, memory: r.memoryLimit, ...extra },
-  };
-}
-
 /**
  * Deploys the model server and pulls the models.
  *
@@ -108,7 +92,7 @@ export class Ollama extends pulumi.ComponentResource {
     const o = config.ollama;
     this.serviceName = WORKLOAD.ollama;
     this.models = [...o.models];
-    const labels = (workload: string) => ({ [LABEL.name]: workload, [LABEL.component]: COMPONENT.llm, [LABEL.partOf]: PART_OF });
+    const labels = (workload: string) => workloadLabels(workload, COMPONENT.llm);
 
     if (target.kind === 'kubernetes') {
       const ns = target.namespace;
@@ -132,7 +116,7 @@ export class Ollama extends pulumi.ComponentResource {
             {
               metadata: { name: 'nvidia-device-plugin', namespace: 'kube-system', labels: pluginLabels },
               spec: {
-                selector: { matchLabels: { [LABEL.name]: 'nvidia-device-plugin' } },
+                selector: { matchLabels: nameSelector('nvidia-device-plugin') },
                 updateStrategy: { type: 'RollingUpdate' },
                 template: {
                   metadata: { labels: pluginLabels },
@@ -146,7 +130,7 @@ export class Ollama extends pulumi.ComponentResource {
                         name: 'nvidia-device-plugin',
                         image: NVIDIA_DEVICE_PLUGIN_IMAGE,
                         env: [{ name: 'FAIL_ON_INIT_ERROR', value: 'false' }],
-                        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                        securityContext: containerSecurityContext(),
                         resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
                         // The plugin serves no HTTP; it is healthy while its socket exists for the kubelet.
                         readinessProbe: { exec: { command: ['test', '-S', '/var/lib/kubelet/device-plugins/nvidia-gpu.sock'] }, periodSeconds: 30 },
@@ -178,7 +162,7 @@ export class Ollama extends pulumi.ComponentResource {
             // Headless: the StatefulSet's governing Service; the name resolves to the ready pod.
             type: 'ClusterIP',
             clusterIP: 'None',
-            selector: { [LABEL.name]: WORKLOAD.ollama },
+            selector: nameSelector(WORKLOAD.ollama),
             ports: [{ name: 'http', port: PORT.ollama, targetPort: 'http', protocol: 'TCP' }],
           },
         },
@@ -191,7 +175,7 @@ export class Ollama extends pulumi.ComponentResource {
           spec: {
             replicas: 1,
             serviceName: WORKLOAD.ollama,
-            selector: { matchLabels: { [LABEL.name]: WORKLOAD.ollama } },
+            selector: { matchLabels: nameSelector(WORKLOAD.ollama) },
             template: {
               metadata: { labels: serverLabels },
               spec: {
@@ -203,7 +187,7 @@ export class Ollama extends pulumi.ComponentResource {
                     name: 'ollama',
                     image: o.image,
                     // The image runs as root and keeps its state under /root/.ollama; no capabilities are needed.
-                    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                    securityContext: containerSecurityContext(),
                     ports: [{ name: 'http', containerPort: PORT.ollama, protocol: 'TCP' }],
                     env: [
                       { name: 'OLLAMA_HOST', value: `0.0.0.0:${PORT.ollama}` },
@@ -212,39 +196,22 @@ export class Ollama extends pulumi.ComponentResource {
                       { name: 'OLLAMA_MAX_LOADED_MODELS', value: String(o.models.length) },
                     ],
                     resources: k8sResources(o.resources, gpu ? { 'nvidia.com/gpu': String(o.gpu.count) } : {}),
-                    startupProbe: {
-                      httpGet: { path: '/api/tags', port: 'http' },
-                      periodSeconds: OLLAMA_STARTUP_PROBE.periodSeconds,
-                      failureThreshold: OLLAMA_STARTUP_PROBE.failureThreshold,
-                      timeoutSeconds: 5,
-                    },
-                    readinessProbe: { httpGet: { path: '/api/tags', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                    startupProbe: httpGetProbe({ path: '/api/tags', port: 'http' }, OLLAMA_STARTUP_PROBE),
+                    readinessProbe: httpGetProbe({ path: '/api/tags', port: 'http' }, { periodSeconds: 10 }),
                     // `/` answers "Ollama is running" without touching the model store.
-                    livenessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+                    livenessProbe: httpGetProbe({ path: '/', port: 'http' }, { periodSeconds: 20 }),
                     volumeMounts: [{ name: 'models', mountPath: OLLAMA_DATA_PATH }],
                   },
                 ],
               },
             },
-            volumeClaimTemplates: [
-              {
-                metadata: { name: 'models', labels: serverLabels },
-                spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: o.storageSize } } },
-              },
-            ],
+            volumeClaimTemplates: [volumeClaimTemplate('models', serverLabels, o.storageSize)],
           },
         },
         { ...kopts, dependsOn: [...deps, service] },
       );
-      new k8s.policy.v1.PodDisruptionBudget(
-        `${name}-pdb`,
-        {
-          metadata: { name: WORKLOAD.ollama, namespace: ns, labels: serverLabels },
-          // One replica: a drain may move it (maxUnavailable 1) rather than block forever.
-          spec: { maxUnavailable: 1, selector: { matchLabels: { [LABEL.name]: WORKLOAD.ollama } } },
-        },
-        kopts,
-      );
+      // One replica: a drain may move it (maxUnavailable 1) rather than block forever.
+      podDisruptionBudget(`${name}-pdb`, { name: WORKLOAD.ollama, namespace: ns, labels: serverLabels }, nameSelector(WORKLOAD.ollama), kopts);
 
       const pullLabels = labels(WORKLOAD.ollamaModels);
       const annotations = { [ANNOTATION.ollamaModels]: modelList(config) };
@@ -259,7 +226,7 @@ export class Ollama extends pulumi.ComponentResource {
               metadata: { labels: pullLabels, annotations },
               spec: {
                 restartPolicy: 'OnFailure',
-                securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, seccompProfile: { type: 'RuntimeDefault' } },
+                securityContext: podSecurityContext(100, { gid: 101, fsGroup: false }),
                 containers: [
                   {
                     name: 'pull',
@@ -269,7 +236,7 @@ export class Ollama extends pulumi.ComponentResource {
                       { name: 'OLLAMA_URL', value: this.url },
                       { name: 'MODELS', value: o.models.join(' ') },
                     ],
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                    securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
                     resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
                   },
                 ],
@@ -280,17 +247,14 @@ export class Ollama extends pulumi.ComponentResource {
         {
           ...kopts,
           dependsOn: [server, service],
-          // A Job's template is immutable and its name fixed: replace by delete-then-create.
-          deleteBeforeReplace: true,
-          customTimeouts: { create: `${MODEL_PULL_DEADLINE_SECONDS}s`, update: `${MODEL_PULL_DEADLINE_SECONDS}s` },
+          ...oneShotJobOptions(MODEL_PULL_DEADLINE_SECONDS),
         },
       );
     } else {
       this.url = endpoints(config).ollamaUrl;
       const dopts = { parent: this, provider: target.provider };
-      const dockerLabels = (workload: string, extra: Record<string, string> = {}) =>
-        Object.entries({ ...labels(workload), ...extra }).map(([label, value]) => ({ label, value }));
-      const image = new docker.RemoteImage(`${name}-image`, { name: o.image, keepLocally: true }, dopts);
+      const dockerLabels = (workload: string, extra: Record<string, string> = {}) => dockerWorkloadLabels(workload, COMPONENT.llm, extra);
+      const image = remoteImage(`${name}-image`, o.image, dopts);
       const volume = new docker.Volume(`${name}-models`, { name: `${PART_OF}-ollama-models`, labels: dockerLabels(WORKLOAD.ollama) }, dopts);
       // The backend network is internal (no route out), but the server downloads the models from
       // registry.ollama.ai: a network of its own gives it egress without joining the frontend
@@ -306,8 +270,7 @@ export class Ollama extends pulumi.ComponentResource {
           name: WORKLOAD.ollama,
           image: image.imageId,
           restart: 'unless-stopped',
-          cpus: dockerCpus(o.resources.cpuLimit),
-          memory: memoryMb(o.resources.memoryLimit),
+          ...dockerLimits(o.resources),
           envs: [`OLLAMA_HOST=0.0.0.0:${PORT.ollama}`, 'OLLAMA_KEEP_ALIVE=24h', `OLLAMA_MAX_LOADED_MODELS=${o.models.length}`],
           // The image has no curl; `ollama list` calls /api/tags on the local server.
           healthcheck: { tests: ['CMD', 'ollama', 'list'], interval: '30s', timeout: '10s', retries: 5, startPeriod: '120s' },

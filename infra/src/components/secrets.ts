@@ -16,33 +16,14 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import * as time from '@pulumiverse/time';
-import { COMPONENT, LABEL, PART_OF, WORKLOAD } from '../conventions.js';
+import type { SecretConfigKey } from '../config.js';
+import { COMPONENT, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
+import { workloadLabels } from '../lib/labels.js';
 import type { ComponentBaseArgs, SecretRef } from '../types.js';
 
 /** The Pulumi type token of {@link PlatformSecrets}. */
 export const PLATFORM_SECRETS_TYPE = 'enrichment:security:PlatformSecrets';
-
-/**
- * Secret stack config keys (`pulumi config set --secret <key> <value>`), all optional: a missing
- * password or JWT secret is generated; a missing API key, S3 credential or receiver credential
- * leaves the feature off (see {@link PlatformSecretRefs}).
- */
-export const SECRET_CONFIG_KEYS = [
-  'anthropicApiKey',
-  'mongodbRootPassword',
-  'mongodbAppPassword',
-  'mcpJwtSecret',
-  'apiJwtSecret',
-  'backupS3AccessKeyId',
-  'backupS3SecretAccessKey',
-  'smtpPassword',
-  'slackWebhookUrl',
-  'pagerdutyRoutingKey',
-  'grafanaAdminPassword',
-  'registryPassword',
-] as const;
-export type SecretConfigKey = (typeof SECRET_CONFIG_KEYS)[number];
 
 /** Names of the Kubernetes Secrets this component writes. */
 export const SECRET_NAME = {
@@ -236,11 +217,7 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         const secret = new k8s.core.v1.Secret(
           `${name}-${secretName}`,
           {
-            metadata: {
-              name: secretName,
-              namespace,
-              labels: { [LABEL.name]: workload, [LABEL.component]: component, [LABEL.partOf]: PART_OF },
-            },
+            metadata: { name: secretName, namespace, labels: workloadLabels(workload, component) },
             type: 'Opaque',
             stringData: pulumi.secret(Object.fromEntries(refs.map((r) => [r.key, r.value]))),
           },

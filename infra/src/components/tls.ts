@@ -16,7 +16,9 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as tls from '@pulumi/tls';
-import { COMPONENT, LABEL, PART_OF, TLS_SECRET, WORKLOAD } from '../conventions.js';
+import { COMPONENT, PART_OF, TLS_SECRET, WORKLOAD } from '../conventions.js';
+import { helmRelease } from '../lib/kubernetes.js';
+import { workloadLabels } from '../lib/labels.js';
 import type { ComponentBaseArgs } from '../types.js';
 
 /** The Pulumi type token of {@link Tls}. */
@@ -96,23 +98,13 @@ export class Tls extends pulumi.ComponentResource {
 
     if (target.kind === 'kubernetes') {
       const kopts = { parent: this, provider: target.provider };
-      const labels = (workload: string) => ({ [LABEL.name]: workload, [LABEL.component]: COMPONENT.api, [LABEL.partOf]: PART_OF });
+      const labels = (workload: string) => workloadLabels(workload, COMPONENT.api);
       const deps: pulumi.Resource[] = [...target.namespaces];
       if (config.tls.installCertManager) {
         deps.push(
-          new k8s.helm.v3.Release(
+          helmRelease(
             `${name}-cert-manager`,
-            {
-              name: 'cert-manager',
-              chart: 'cert-manager',
-              version: config.tls.certManagerVersion,
-              namespace: CERT_MANAGER_NAMESPACE,
-              createNamespace: true,
-              repositoryOpts: { repo: CERT_MANAGER_REPO },
-              // No secrets here: Helm values are stored in the release, readable by anyone with the namespace.
-              values: { crds: { enabled: true } },
-              atomic: true,
-            },
+            { chart: 'cert-manager', version: config.tls.certManagerVersion, namespace: CERT_MANAGER_NAMESPACE, repo: CERT_MANAGER_REPO, values: { crds: { enabled: true } } },
             kopts,
           ),
         );
