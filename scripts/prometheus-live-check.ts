@@ -373,6 +373,11 @@ export async function runLiveCheck(options: LiveCheckOptions): Promise<LiveCheck
         const empty = targets.filter((t) => t.series === 0).map((t) => t.refId);
         result.reason = `query ${empty.join(', ')} returned nothing: ${await explainNoData(api, targets.filter((t) => t.series === 0).map((t) => t.query), resolve, evaluatedAt)}`;
         failures.push(`${where}: no data: ${result.reason}`);
+      } else if (targets.every((t) => t.allNaN)) {
+        // Grafana draws nothing for NaN: a quantile over buckets that never increased.
+        result.status = 'no data';
+        result.reason = 'every value is NaN (0/0): the histogram had no observations inside the rate window';
+        failures.push(`${where}: no data: ${result.reason}`);
       }
       panels.push(result);
     }
@@ -451,7 +456,7 @@ export function summarize(result: LiveCheckResult): {
  */
 export function formatLiveCheck(result: LiveCheckResult): string {
   const rows = result.panels.map((p) => {
-    const nan = p.status === 'data' && p.targets.every((t) => t.allNaN) ? ' (all values NaN: 0/0)' : '';
+    const nan = p.status === 'data' && p.targets.some((t) => t.allNaN) ? ' (some queries all NaN: 0/0)' : '';
     const detail =
       p.status === 'data'
         ? `${p.targets.map((t) => `${t.refId}:${t.series}`).join(' ')} series${nan}`

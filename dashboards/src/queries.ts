@@ -90,6 +90,12 @@ function histogramQuantile(q: number, histogram: string, labels: readonly string
 /** A per-second rate expressed per hour. */
 const perHour = (perSecond: string) => `${perSecond} * 3600`;
 
+/**
+ * `expr`, or a single 0 when it has no series: for counters whose series only appear with their
+ * first event (model errors, Claude calls, GPU time), so a quiet system plots 0, not "No data".
+ */
+const orZero = (expr: string) => `(${expr}) or on() vector(0)`;
+
 // --- quality (checklist: completeness ≥ 95 %, auto-approval ≥ 90 %) ---
 
 export const completeness = {
@@ -187,9 +193,9 @@ export const cost = {
   /** Spend over the range by agent, provider and model, USD. */
   breakdownOverRange: sumIncrease(C.costUsd.name, ['agent', 'provider', 'model']),
   /** GPU seconds billed per hour, by model. */
-  gpuSecondsPerHour: perHour(sumRate(C.gpuSeconds.name, ['model'])),
+  gpuSecondsPerHour: orZero(perHour(sumRate(C.gpuSeconds.name, ['model']))),
   /** Claude tokens per hour, by direction (the escalation tier's cost driver). */
-  claudeTokensPerHour: perHour(sumRate(C.llmTokens.name, ['direction'], `{provider="anthropic"}`)),
+  claudeTokensPerHour: orZero(perHour(sumRate(C.llmTokens.name, ['direction'], `{provider="anthropic"}`))),
 };
 
 // --- agents and models (checklist: all 5 agents healthy and responsive) ---
@@ -204,7 +210,7 @@ export const agents = {
   callDurationQuantile: (q: number) => histogramQuantile(q, C.agentRequestDuration.name, ['agent']),
   modelCallDurationQuantile: (q: number) => histogramQuantile(q, C.llmCallDuration.name, ['provider', 'model']),
   /** Model calls that failed or returned output the agent could not use, per second. */
-  badModelCalls: sumRate(C.llmCalls.name, ['agent', 'outcome'], `{outcome!="ok"}`),
+  badModelCalls: orZero(sumRate(C.llmCalls.name, ['agent', 'outcome'], `{outcome!="ok"}`)),
   tokensPerSecond: sumRate(C.llmTokens.name, ['provider', 'model', 'direction']),
   rateLimited: sumRate(C.llmRateLimited.name, ['provider']),
   /** GPU framebuffer memory in use, MiB, per GPU (dcgm-exporter). */
@@ -221,5 +227,6 @@ export const services = {
   /** 95th percentile API latency by service and route (ops routes excluded). */
   apiLatencyP95: histogramQuantile(0.95, C.apiRequestDuration.name, ['service', 'route'], `{route!~"/health|/metrics"}`),
   /** Share of API responses that were server errors (5xx), by service. */
-  apiServerErrorRatio: `${sumRate(C.apiRequests.name, ['service'], `{status_code=~"5.."}`)} / ${sumRate(C.apiRequests.name, ['service'])}`,
+  // No 5xx series yet means a ratio of 0 per service, not "No data".
+  apiServerErrorRatio: `(${sumRate(C.apiRequests.name, ['service'], `{status_code=~"5.."}`)} or ${sumRate(C.apiRequests.name, ['service'])} * 0) / ${sumRate(C.apiRequests.name, ['service'])}`,
 };

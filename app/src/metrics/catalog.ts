@@ -162,6 +162,9 @@ export const METRIC_CATALOG = {
     labels: ['agent', 'tier'] as const,
     unit: 'seconds',
     buckets: SECONDS_BUCKETS,
+    // Zeroed from the start, so rate() sees the first calls (a series born with its first
+    // observation has no earlier sample to increase from).
+    knownLabelValues: { agent: AGENT_NAMES, tier: TIERS },
   },
   llmCalls: {
     name: 'enrichment_llm_calls_total',
