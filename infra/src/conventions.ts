@@ -130,6 +130,8 @@ export const ANNOTATION = {
   ollamaModels: 'enrichment-platform/ollama-models',
   /** On a Service or Docker container that is allowed to be reached from outside. */
   publicEndpoint: 'enrichment-platform/public',
+  /** On app pod templates: digest (not the value) of the Secret values the pod reads at start. */
+  secretDigest: 'enrichment-platform/secret-digest',
   /** On the ingress controller's Service: allowed to be a LoadBalancer. */
   ingressController: 'enrichment-platform/ingress-controller',
 } as const;

@@ -31,8 +31,10 @@ export interface PlatformOutputs {
 /** Creates the provider and the namespaces (Kubernetes) or the provider (Docker). */
 function createTarget(stack: StackName, config: InfraConfig): Target {
   if (config.target === 'kubernetes') {
-    // The ambient kubeconfig/context (`pulumi config set kubernetes:context ...`) selects the cluster.
-    const provider = new k8s.Provider('k8s', { enableServerSideApply: true });
+    // The cluster: `pulumi config set kubernetes:context <ctx>` when set (an explicit provider does
+    // not read `kubernetes:*` config by itself), else the kubeconfig's current context.
+    const context = new pulumi.Config('kubernetes').get('context');
+    const provider = new k8s.Provider('k8s', { enableServerSideApply: true, ...(context ? { context } : {}) });
     const labels = { [LABEL.partOf]: PART_OF, [LABEL.managedBy]: 'pulumi' };
     const namespaces = [config.namespace, MONITORING_NAMESPACE].map(
       (name) =>

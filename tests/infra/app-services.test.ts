@@ -11,7 +11,7 @@ import { AGENT_NAMES } from '../../app/src/domain/fields.js';
 import { APP_SERVICES_TYPE, AppServices, appWorkloads, nodeHealthcheck, type AppSecrets, type AppTls } from '../../infra/src/components/app-services.js';
 import { APP_IMAGE_TYPE, BUILD_CONTEXT, DOCKERFILE, registryServer } from '../../infra/src/components/image.js';
 import { loadInfraConfig, type InfraConfig, type StackName } from '../../infra/src/config.js';
-import { AGENT_WORKLOADS, LABEL, PORT, TLS_SECRET, WORKLOAD } from '../../infra/src/conventions.js';
+import { AGENT_WORKLOADS, ANNOTATION, LABEL, PORT, TLS_SECRET, WORKLOAD } from '../../infra/src/conventions.js';
 import { endpoints } from '../../infra/src/endpoints.js';
 import { dockerLimits } from '../../infra/src/lib/resources.js';
 import { byName, ofType, readStackFile, type Plan, type PlannedResource } from '../../infra/src/plan.js';
@@ -42,12 +42,12 @@ const SECRET = {
 } as const;
 const TLS_CERT = '-----BEGIN CERTIFICATE-----\nstandin-cert\n-----END CERTIFICATE-----\n';
 
-function standInSecrets(): AppSecrets {
+function standInSecrets(mcpJwtSecret: string = SECRET.mcpJwtSecret): AppSecrets {
   const filler = (key: string) => ref('unused', key, `unused-${key}`);
   return {
     refs: {
       mongodbUri: ref('app-secrets', 'MONGODB_URI', SECRET.mongodbUri),
-      mcpJwtSecret: ref('app-secrets', 'MCP_JWT_SECRET', SECRET.mcpJwtSecret),
+      mcpJwtSecret: ref('app-secrets', 'MCP_JWT_SECRET', mcpJwtSecret),
       apiJwtSecret: ref('app-secrets', 'API_JWT_SECRET', SECRET.apiJwtSecret),
       anthropicApiKey: ref('app-secrets', 'ANTHROPIC_API_KEY', SECRET.anthropicApiKey),
       mongodbRootUsername: filler('root-user'),
@@ -78,8 +78,8 @@ function standInTls(kind: Target['kind']): AppTls {
 }
 
 /** Plans AppServices alone on the stack's target, as `createPlatform` would construct it. */
-async function planServices(stack: StackName, overrides?: Record<string, unknown>): Promise<Plan> {
-  const { plan } = await planComponent(stack, (args) => new AppServices('services', { ...args, secrets: standInSecrets(), tls: standInTls(args.target.kind) }), {
+async function planServices(stack: StackName, overrides?: Record<string, unknown>, mcpJwtSecret?: string): Promise<Plan> {
+  const { plan } = await planComponent(stack, (args) => new AppServices('services', { ...args, secrets: standInSecrets(mcpJwtSecret), tls: standInTls(args.target.kind) }), {
     overrides,
     outputs: (s) => ({ reviewApiUrl: s.reviewApiUrl, costApiUrl: s.costApiUrl, imageRef: s.imageRef }),
   });
@@ -95,6 +95,22 @@ const deployment = (plan: Plan, name: string) => objectNamed(plan, 'Deployment',
 const containerOf = (d: PlannedResource) => d.inputs.spec.template.spec.containers[0];
 const envOf = (d: PlannedResource): Record<string, any> =>
   Object.fromEntries((containerOf(d).env as { name: string }[]).map((e) => [e.name, e]));
+
+describe('AppServices on Kubernetes: secret changes roll the pods', () => {
+  it('puts a digest of the Secret values each pod reads in its template, which changes with a rotated JWT secret', async () => {
+    const digests = (plan: Plan) =>
+      Object.fromEntries(ofType(plan, DEPLOYMENT).map((d) => [d.inputs.metadata.name, d.inputs.spec.template.metadata.annotations[ANNOTATION.secretDigest]]));
+    const before = digests(await planServices('prod'));
+    const after = digests(await planServices('prod', undefined, 'standin-mcp-jwt-secret-rotated-0000000000'));
+    for (const [name, digest] of Object.entries(before)) {
+      expect(digest, name).toMatch(/^[0-9a-f]{16}$/);
+      expect(digest, name).not.toContain(SECRET.mcpJwtSecret);
+    }
+    // The worker and the agents read MCP_JWT_SECRET; the APIs do not.
+    for (const name of [WORKLOAD.worker, ...AGENT_WORKLOADS]) expect(after[name], name).not.toBe(before[name]);
+    for (const name of [WORKLOAD.reviewApi, WORKLOAD.costApi]) expect(after[name], name).toBe(before[name]);
+  });
+});
 
 describe('AppServices on Kubernetes (prod)', () => {
   let plan: Plan;

@@ -39,7 +39,14 @@ describe('Tls on Kubernetes (prod)', () => {
     expect(release.version).toBe(p.config.tls.certManagerVersion);
     expect(release.repositoryOpts).toEqual({ repo: 'https://charts.jetstack.io' });
     expect(release.namespace).toBe('cert-manager');
-    expect(release.values).toEqual({ crds: { enabled: true } });
+    expect(release.values.crds).toEqual({ enabled: true });
+    // Requests and limits for the controller and each of its helper pods (the chart sets none).
+    for (const pod of [release.values, release.values.webhook, release.values.cainjector, release.values.startupapicheck]) {
+      expect(pod.resources.requests.cpu).toBeTruthy();
+      expect(pod.resources.requests.memory).toBeTruthy();
+      expect(pod.resources.limits.cpu).toBeTruthy();
+      expect(pod.resources.limits.memory).toBeTruthy();
+    }
   });
 
   it('builds our own CA: self-signed issuer → 10-year CA Certificate → CA ClusterIssuer', async () => {

@@ -15,6 +15,7 @@
  *   node one-liner healthcheck (the image has no curl), secrets uploaded as files and read
  *   through `<KEY>_FILE` (`FILE_BACKED_KEYS` in `app/src/config.ts`).
  */
+import { createHash } from 'node:crypto';
 import * as docker from '@pulumi/docker';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
@@ -296,6 +297,11 @@ export class AppServices extends pulumi.ComponentResource {
         ...w.secretEnv.map((s) => secretKeyRefEnv(s.name, s.ref, { optional: s.optional })),
       ];
 
+      // Env from a Secret is read at pod start only: a digest of the values in the pod template
+      // rolls the Deployment when one changes (the yearly JWT rotation, a new Anthropic key).
+      const secretDigest = pulumi
+        .all(w.secretEnv.map((s) => s.ref.value))
+        .apply((values) => createHash('sha256').update(values.join('\0')).digest('hex').slice(0, 16));
       const deployment = new k8s.apps.v1.Deployment(
         `${name}-${w.workload}`,
         {
@@ -305,7 +311,7 @@ export class AppServices extends pulumi.ComponentResource {
             selector: { matchLabels: selector },
             strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             template: {
-              metadata: { labels },
+              metadata: { labels, annotations: { [ANNOTATION.secretDigest]: pulumi.unsecret(secretDigest) } },
               spec: {
                 automountServiceAccountToken: false,
                 terminationGracePeriodSeconds: w.terminationGraceSeconds,

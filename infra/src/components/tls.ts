@@ -29,6 +29,18 @@ export const TLS_APIS = ['reviewApi', 'costApi'] as const;
 export type TlsApi = (typeof TLS_APIS)[number];
 
 /** Namespace of cert-manager; also its "cluster resource namespace" where the CA Secret lives. */
+/**
+ * cert-manager chart values: its CRDs, and requests and limits for each of its pods (checklist
+ * "Resource limits configured"; the chart sets none by default). No secret is ever a value here.
+ */
+export const CERT_MANAGER_VALUES = {
+  crds: { enabled: true },
+  resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+  webhook: { resources: { requests: { cpu: '20m', memory: '48Mi' }, limits: { cpu: '250m', memory: '128Mi' } } },
+  cainjector: { resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { cpu: '250m', memory: '256Mi' } } },
+  startupapicheck: { resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } } },
+} as const;
+
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 /** jetstack Helm repository. */
 export const CERT_MANAGER_REPO = 'https://charts.jetstack.io';
@@ -104,7 +116,7 @@ export class Tls extends pulumi.ComponentResource {
         deps.push(
           helmRelease(
             `${name}-cert-manager`,
-            { chart: 'cert-manager', version: config.tls.certManagerVersion, namespace: CERT_MANAGER_NAMESPACE, repo: CERT_MANAGER_REPO, values: { crds: { enabled: true } } },
+            { chart: 'cert-manager', version: config.tls.certManagerVersion, namespace: CERT_MANAGER_NAMESPACE, repo: CERT_MANAGER_REPO, values: CERT_MANAGER_VALUES },
             kopts,
           ),
         );
