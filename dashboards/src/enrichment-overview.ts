@@ -1,7 +1,7 @@
 /**
  * Enrichment Overview: the checklist's success criteria at a glance (completeness, auto-approval,
- * cost per document, throughput, all agents answering) and the health of what the pipeline
- * depends on. The first dashboard to open twice a day (checklist "Daily Operations").
+ * cost per document, throughput, all agents answering), the health of what the pipeline
+ * depends on, and the errors the app logs. The first dashboard to open twice a day (checklist "Daily Operations").
  */
 import * as units from '@grafana/grafana-foundation-sdk/units';
 import { atLeast, atMost, buildDashboard, instantQuery, perHour, query, statPanel, tablePanel, timeseriesPanel, type BuiltDashboard } from './factories.js';
@@ -16,7 +16,7 @@ export function buildEnrichmentOverview(): BuiltDashboard {
   return buildDashboard({
     uid: ENRICHMENT_OVERVIEW_UID,
     title: 'Enrichment Overview',
-    description: 'Production success criteria of the enrichment pipeline over the selected range, with the health of its dependencies.',
+    description: 'Production success criteria of the enrichment pipeline over the selected range, with the health of its dependencies and the errors its processes log.',
     tags: ['overview'],
     panels: [
       statPanel({
@@ -127,6 +127,16 @@ export function buildEnrichmentOverview(): BuiltDashboard {
         thresholds: atLeast(1),
         width: 24,
         height: 6,
+      }),
+      timeseriesPanel({
+        title: 'Errors logged',
+        description:
+          'Error and fatal log lines per hour written by each app job (worker, agents, APIs), counted by the shared logger (enrichment_log_messages_total). Above 60 per hour for 15 minutes, ErrorLogRateHigh opens a ticket; the lines themselves are in Grafana Explore, datasource Loki: {app="<job>"} | json | level >= 50.',
+        unit: perHour('lines'),
+        queries: [query(services.errorLogLinesPerHour, '{{job}}')],
+        min: 0,
+        width: 24,
+        height: 8,
       }),
     ],
   });

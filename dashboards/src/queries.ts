@@ -229,4 +229,6 @@ export const services = {
   /** Share of API responses that were server errors (5xx), by service. */
   // No 5xx series yet means a ratio of 0 per service, not "No data".
   apiServerErrorRatio: `(${sumRate(C.apiRequests.name, ['service'], `{status_code=~"5.."}`)} or ${sumRate(C.apiRequests.name, ['service'])} * 0) / ${sumRate(C.apiRequests.name, ['service'])}`,
+  /** Error and fatal log lines per hour, by scrape job (the error-tracking counter of the shared logger). */
+  errorLogLinesPerHour: perHour(sumRate(C.logMessages.name, ['job'], `{level=~"error|fatal"}`)),
 };

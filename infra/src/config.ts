@@ -182,6 +182,27 @@ export const infraConfigSchema = z.strictObject({
       slackChannel: z.string().regex(/^#[\w-]+$/, 'must be a channel such as #alerts'),
     }),
   }),
+  /**
+   * Central logging (the Logging component; checklist 9b Logging): Loki keeps the logs
+   * every container writes, Alloy ships them there, Grafana searches them.
+   */
+  logging: z.strictObject({
+    /** Grafana Loki image, pinned (single binary, filesystem storage). */
+    lokiImage: z.string().min(1),
+    /** Grafana Alloy image, pinned (the collector: a DaemonSet on Kubernetes, one container on Docker). */
+    collectorImage: z.string().min(1),
+    /**
+     * Days Loki keeps logs before its compactor deletes them (`limits_config.retention_period`;
+     * the checklist wants a week or more, enforced by the policy `logging-retention-days`).
+     */
+    retentionDays: z.number().int().min(1),
+    /** Loki's volume (chunks, index, compactor state): a PVC on Kubernetes. */
+    storageSize: storage,
+    /** Requests and limits of Loki. */
+    resources: resourcesSchema,
+    /** Requests and limits of the collector (per node on Kubernetes). */
+    collectorResources: resourcesSchema,
+  }),
 });
 
 /** The validated config of one stack. */
@@ -275,6 +296,15 @@ const PROD: InfraConfig = {
       slackChannel: '#enrichment-alerts',
     },
   },
+  logging: {
+    lokiImage: 'grafana/loki:3.5.8',
+    collectorImage: 'grafana/alloy:v1.11.3',
+    // Twice the checklist's 7 days: a week-old incident can still be read after a weekend.
+    retentionDays: 14,
+    storageSize: '50Gi',
+    resources: { cpuRequest: '250m', memoryRequest: '512Mi', cpuLimit: '2', memoryLimit: '2Gi' },
+    collectorResources: { cpuRequest: '50m', memoryRequest: '128Mi', cpuLimit: '500m', memoryLimit: '512Mi' },
+  },
 };
 
 /** Partial overrides of {@link PROD} per stack. */
@@ -299,6 +329,7 @@ export const STACK_DEFAULTS: Record<StackName, DeepPartial<InfraConfig>> = {
       corsOrigins: ['https://review-ui.staging.enrichment.example.com'],
     },
     monitoring: { storageSize: '50Gi' },
+    logging: { storageSize: '20Gi' },
   },
   dev: {
     target: 'docker',

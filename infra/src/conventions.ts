@@ -89,13 +89,17 @@ export const PORT = {
 } as const;
 
 /**
- * `app.kubernetes.io/name` of the helpers the Monitoring component deploys besides
+ * `app.kubernetes.io/name` of the helpers the Monitoring and Logging components deploy besides
  * `WORKLOAD.prometheus`, `alertmanager` and `grafana` (NetworkSegmentation opens their flows).
  */
 export const MONITORING_WORKLOAD = {
   blackboxExporter: 'blackbox-exporter',
   kubeStateMetrics: 'kube-state-metrics',
   nodeExporter: 'node-exporter',
+  /** Grafana Loki, the central log store (the Logging component). */
+  loki: 'loki',
+  /** Grafana Alloy, the log collector shipping container logs to Loki (the Logging component). */
+  logCollector: 'alloy',
 } as const;
 
 /** Ports of the monitoring helpers and of the cluster components Prometheus scrapes. */
@@ -108,6 +112,10 @@ export const MONITORING_PORT = {
   kubelet: 10250,
   certManager: 9402,
   dcgmExporter: 9400,
+  /** Loki's HTTP API: push, query, `/ready`, `/metrics`. */
+  loki: 3100,
+  /** Alloy's HTTP server: `/-/ready`, `/-/healthy`, `/metrics`. */
+  logCollector: 12345,
 } as const;
 
 /** NSQ topics the pipeline uses (`NSQ_TOPIC`, `NSQ_DEAD_LETTER_TOPIC`). */

@@ -8,6 +8,7 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { InfraConfig, StackName } from './config.js';
 import { AppServices } from './components/app-services.js';
+import { Logging } from './components/logging.js';
 import { MongoDb } from './components/mongodb.js';
 import { Monitoring } from './components/monitoring.js';
 import { NetworkSegmentation } from './components/network.js';
@@ -69,7 +70,9 @@ export function createPlatform(config: InfraConfig): PlatformOutputs {
   const nsq = new Nsq('nsq', { ...base() });
   const ollama = new Ollama('ollama', { ...base() });
   const services = new AppServices('services', { ...base(), secrets, tls, dependsOn: [mongodb, nsq, ollama] });
-  const monitoring = new Monitoring('monitoring', { ...base(), secrets });
+  // Logging before Monitoring: Grafana is provisioned with Loki's datasource beside Prometheus.
+  const logging = new Logging('logging', { ...base() });
+  const monitoring = new Monitoring('monitoring', { ...base(), secrets, logging });
 
   return {
     stack,

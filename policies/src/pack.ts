@@ -12,6 +12,7 @@ import { dockerContainerAnthropicKeySecret } from './rules/docker-container-anth
 import { dockerContainerApiTls } from './rules/docker-container-api-tls.js';
 import { dockerContainerEnvSecrets } from './rules/docker-container-env-secrets.js';
 import { dockerContainerHealthcheck } from './rules/docker-container-healthcheck.js';
+import { dockerContainerLogRotation } from './rules/docker-container-log-rotation.js';
 import { dockerContainerMongodbAuth } from './rules/docker-container-mongodb-auth.js';
 import { dockerContainerNoDefaultPasswords } from './rules/docker-container-no-default-passwords.js';
 import { dockerContainerOllamaHealth } from './rules/docker-container-ollama-health.js';
@@ -51,6 +52,7 @@ import { kubernetesWorkloadOllamaStorage } from './rules/kubernetes-workload-oll
 import { kubernetesWorkloadPersistentStorage } from './rules/kubernetes-workload-persistent-storage.js';
 import { kubernetesWorkloadProbes } from './rules/kubernetes-workload-probes.js';
 import { kubernetesWorkloadResources } from './rules/kubernetes-workload-resources.js';
+import { loggingRetentionDays } from './rules/logging-retention-days.js';
 import { ollamaModelsPulled } from './rules/ollama-models-pulled.js';
 import { platformWorkloadsDeployed } from './rules/platform-workloads-deployed.js';
 import { prometheusAlertRulesCount } from './rules/prometheus-alert-rules-count.js';
@@ -165,6 +167,10 @@ export const POLICY_GROUPS: { title: string; policies: PackPolicy[] }[] = [
       grafanaDashboards,
       grafanaDatasourcePrometheus,
     ],
+  },
+  {
+    title: 'Logging',
+    policies: [loggingRetentionDays, dockerContainerLogRotation],
   },
 ];
 

@@ -17,6 +17,7 @@ import {
   ANNOTATION,
   COMPONENT,
   LABEL,
+  MONITORING_WORKLOAD,
   OLLAMA_MODELS,
   PART_OF,
   PORT,
@@ -85,6 +86,17 @@ export function dashboardFiles(): Record<string, string> {
 
 export function datasourcesYaml(prometheusUrl: string): string {
   return toYaml({ apiVersion: 1, datasources: [{ name: 'Prometheus', type: 'prometheus', url: prometheusUrl, isDefault: true }] });
+}
+
+/** A Loki configuration keeping logs 14 days (retention applied by the compactor). */
+export function lokiYaml(): string {
+  return toYaml({
+    auth_enabled: false,
+    common: { path_prefix: '/loki', replication_factor: 1, storage: { filesystem: { chunks_directory: '/loki/chunks' } } },
+    schema_config: { configs: [{ from: '2024-01-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } }] },
+    limits_config: { retention_period: '336h' },
+    compactor: { working_directory: '/loki/compactor', retention_enabled: true, delete_request_store: 'filesystem' },
+  });
 }
 
 export function alertmanagerYaml(): string {
@@ -456,6 +468,21 @@ export function kubernetesProgram(): Record<string, never> {
   configMap('alertmanager-config', { 'alertmanager.yml': alertmanagerYaml() });
   configMap('grafana-dashboards', dashboardFiles());
   configMap('grafana-datasources', { 'datasources.yaml': datasourcesYaml('http://prometheus.monitoring.svc:9090') });
+
+  // Logging: Loki keeping 14 days.
+  statefulSet(
+    MONITORING_WORKLOAD.loki,
+    COMPONENT.monitoring,
+    1,
+    container('loki', 'grafana/loki:3.5.8', 3100, {
+      args: ['-config.file=/etc/loki/loki.yaml'],
+      readinessProbe: httpProbe(3100, '/ready'),
+      volumeMounts: [{ name: 'data', mountPath: '/loki' }],
+    }),
+    { name: 'data', size: '50Gi' },
+    mon,
+  );
+  configMap('loki-config', { 'loki.yaml': lokiYaml() });
   return {};
 }
 
@@ -477,6 +504,8 @@ export function dockerProgram(): Record<string, never> {
     restart: 'unless-stopped',
     cpus: '0.5',
     memory: 512,
+    logDriver: 'json-file',
+    logOpts: { 'max-size': '10m', 'max-file': '5' },
     healthcheck: healthcheck(port),
     labels: dockerLabels(workload, component),
     ...extra,
@@ -561,6 +590,8 @@ export function dockerProgram(): Record<string, never> {
       mustRun: false,
       cpus: '0.5',
       memory: 256,
+      logDriver: 'json-file',
+      logOpts: { 'max-size': '10m', 'max-file': '5' },
       labels: dockerLabels(WORKLOAD.ollamaModels, COMPONENT.llm, { [ANNOTATION.ollamaModels]: OLLAMA_MODELS.join(',') }),
     },
     opts,
@@ -599,6 +630,18 @@ export function dockerProgram(): Record<string, never> {
       ],
       ports: [{ internal: PORT.grafana, external: 3000, ip: '127.0.0.1' }],
       labels: dockerLabels(WORKLOAD.grafana, COMPONENT.monitoring, { [ANNOTATION.publicEndpoint]: 'true' }),
+    }),
+    opts,
+  );
+
+  const lokiData = volume('loki-data');
+  new docker.Container(
+    MONITORING_WORKLOAD.loki,
+    base(MONITORING_WORKLOAD.loki, MONITORING_WORKLOAD.loki, COMPONENT.monitoring, 3100, {
+      image: 'grafana/loki:3.5.8',
+      command: ['-config.file=/etc/loki/loki.yaml'],
+      uploads: [{ file: '/etc/loki/loki.yaml', content: lokiYaml() }],
+      volumes: [{ volumeName: lokiData.name, containerPath: '/loki' }],
     }),
     opts,
   );

@@ -23,7 +23,7 @@ describe('policy names and descriptions', () => {
   it('are unique and follow <resource-type-slug>-<rule>', () => {
     const names = POLICIES.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const name of names) expect(name).toMatch(/^(kubernetes|docker|tls|platform|prometheus|alertmanager|grafana|ollama)-[a-z0-9]+(-[a-z0-9]+)*$/);
+    for (const name of names) expect(name).toMatch(/^(kubernetes|docker|tls|platform|prometheus|alertmanager|grafana|ollama|logging)-[a-z0-9]+(-[a-z0-9]+)*$/);
   });
   it('cite the checklist line they enforce, with a severity', () => {
     for (const p of POLICIES) {

@@ -293,6 +293,9 @@ const CASES: BrokenCase[] = [
       },
     ),
   },
+  // Logging.
+  { policy: 'logging-retention-days', stack: 'prod', what: 'logging.retentionDays 3', config: { overrides: { logging: { retentionDays: 3 } } } },
+  { policy: 'docker-container-log-rotation', stack: 'dev', what: 'nsqd container without logOpts', mutation: mutate(dockerWorkload(WORKLOAD.nsqd), (i) => delete i.logOpts) },
 ];
 
 describe('broken variants', () => {

@@ -61,7 +61,8 @@ export function buildProviders(agent: AgentName, config: AppConfig): AgentProvid
  */
 export async function runAgent(agent: AgentName, config: AppConfig): Promise<AgentServerHandle> {
   if (!config.MCP_JWT_SECRET) throw new Error('MCP_JWT_SECRET is required to run an agent');
-  const logger = createLogger(`agent-${agent}`, config.LOG_LEVEL);
+  const metrics = createMetrics(`agent-${agent}`);
+  const logger = createLogger(`agent-${agent}`, config.LOG_LEVEL, { metrics });
   const providers = buildProviders(agent, config);
   const handle = await startAgentServer({
     agent,
@@ -70,7 +71,7 @@ export async function runAgent(agent: AgentName, config: AppConfig): Promise<Age
     port: config.AGENT_PORT ?? agentPort(agent, config),
     jwtSecret: config.MCP_JWT_SECRET,
     issuer: config.MCP_JWT_ISSUER,
-    metrics: createMetrics(`agent-${agent}`),
+    metrics,
     logger,
   });
   logger.info(

@@ -246,6 +246,14 @@ export const METRIC_CATALOG = {
     knownLabelValues: { decision: ['approve', 'reject', 'correct'] },
   },
   // --- every process ---
+  logMessages: {
+    name: 'enrichment_log_messages_total',
+    type: 'counter',
+    help: 'Log lines written at warn level or above, by level (counted by the shared logger, app/src/ops/logger.ts): the error-tracking signal.',
+    labels: ['level'] as const,
+    unit: '1',
+    knownLabelValues: { level: ['warn', 'error', 'fatal'] },
+  },
   healthCheck: {
     name: 'enrichment_dependency_up',
     type: 'gauge',

@@ -23,7 +23,7 @@ import { AGENT_NAMES } from '../../../app/src/domain/fields.js';
 import type { ContainerResources, InfraConfig } from '../config.js';
 import { agentWorkload, ANNOTATION, COMPONENT, OLLAMA_MODELS, PORT, TOPICS, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
-import { DOCKER_HEALTHCHECK_TIMING, dockerContainerNames, dockerSecretPath, secretFileUpload } from '../lib/docker.js';
+import { dockerContainerNames, DOCKER_HEALTHCHECK_TIMING, dockerLogging, dockerSecretPath, secretFileUpload } from '../lib/docker.js';
 import { containerSecurityContext, httpGetProbe, podDisruptionBudget, podSecurityContext, secretKeyRefEnv } from '../lib/kubernetes.js';
 import { dockerLabels, nameSelector, workloadLabels } from '../lib/labels.js';
 import { dockerLimits, k8sResources } from '../lib/resources.js';
@@ -424,6 +424,7 @@ export class AppServices extends pulumi.ComponentResource {
             envs,
             uploads,
             restart: 'unless-stopped',
+            ...dockerLogging(),
             ...dockerLimits(w.resources, { reserveMemory: true }),
             healthcheck: { tests: nodeHealthcheck(w.port, HEALTH_PATH, w.scheme), ...DOCKER_HEALTHCHECK_TIMING },
             // Every replica answers to the workload name (the agent URLs use it).

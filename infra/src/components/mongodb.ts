@@ -41,7 +41,7 @@ import { COLLECTIONS, INDEX_SPECS, type CollectionName, type IndexSpec } from '.
 import type { ContainerResources, InfraConfig } from '../config.js';
 import { ANNOTATION, COMPONENT, PART_OF, PORT, WORKLOAD } from '../conventions.js';
 import { endpoints, MONGODB_REPLICA_SET } from '../endpoints.js';
-import { dockerSecretPath, remoteImage, secretFileUpload } from '../lib/docker.js';
+import { dockerLogging, dockerSecretPath, remoteImage, secretFileUpload } from '../lib/docker.js';
 import { containerSecurityContext, httpGetProbe, oneShotJobOptions, podDisruptionBudget, podSecurityContext, preferOnePodPerNode, secretKeyRefEnv, volumeClaimTemplate } from '../lib/kubernetes.js';
 import { dockerWorkloadLabels, workloadLabels } from '../lib/labels.js';
 import { dockerLimits, k8sResources } from '../lib/resources.js';
@@ -709,6 +709,7 @@ export class MongoDb extends pulumi.ComponentResource {
             ...(rs ? [secretUpload(refs.mongodbKeyfile, { owner: MONGODB_UID })] : []),
           ],
           restart: 'unless-stopped',
+          ...dockerLogging(),
           ...dockerLimits(m.resources),
           healthcheck: { tests: ['CMD', ...MONGOSH_PING], interval: '30s', timeout: '10s', retries: 5, startPeriod: '60s' },
           // `pulumi up` goes on once the member is healthy, so the init container finds it.
@@ -744,6 +745,7 @@ export class MongoDb extends pulumi.ComponentResource {
           secretUpload(refs.mongodbAppPassword),
         ],
         restart: 'no',
+        ...dockerLogging(),
         mustRun: false,
         ...dockerLimits(JOB_RESOURCES),
         networksAdvanced: backend(WORKLOAD.mongodbIndexes),
@@ -770,6 +772,7 @@ export class MongoDb extends pulumi.ComponentResource {
         ],
         uploads: [...uploadedScripts, secretUpload(refs.mongodbRootUsername), secretUpload(refs.mongodbRootPassword)],
         restart: 'unless-stopped',
+        ...dockerLogging(),
         ...dockerLimits(JOB_RESOURCES),
         // Unhealthy after a failed run, until the next run succeeds.
         healthcheck: { tests: ['CMD-SHELL', 'test "$(cat /backups/.last-status 2>/dev/null || echo ok)" = ok'], interval: '5m', timeout: '10s', retries: 1, startPeriod: '30s' },

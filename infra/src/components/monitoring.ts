@@ -23,6 +23,9 @@
  *
  * Docker (dev): the same Prometheus, Alertmanager, Grafana and blackbox exporter as containers,
  * configs uploaded as files, data on volumes, only Grafana published (on 127.0.0.1).
+ *
+ * Given the Logging component (`logging` arg), Grafana also gets its Loki datasource (checklist
+ * 9b Logging: logs can be searched and analysed).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -44,11 +47,12 @@ import { buildDashboards } from '../../../dashboards/index.js';
 import type { InfraConfig } from '../config.js';
 import { agentWorkload, ANNOTATION, COMPONENT, LABEL, MONITORING_PORT, MONITORING_WORKLOAD, OLLAMA_MODELS, PART_OF, PORT, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
-import { dockerContainerNames, remoteImage, secretFileUpload, wgetHealthcheck } from '../lib/docker.js';
+import { dockerContainerNames, dockerLogging, remoteImage, secretFileUpload, wgetHealthcheck } from '../lib/docker.js';
 import { containerSecurityContext, httpGetProbe, podDisruptionBudget, podSecurityContext, readWriteOnceClaimSpec, secretKeyRefEnv, volumeClaimTemplate } from '../lib/kubernetes.js';
 import { dockerWorkloadLabels, nameSelector, workloadLabels } from '../lib/labels.js';
 import { dockerLimits, k8sResources, type K8sResources } from '../lib/resources.js';
 import type { ComponentBaseArgs, DockerTarget, KubernetesTarget, SecretRef } from '../types.js';
+import type { Logging } from './logging.js';
 import { SECRET_NAME, type PlatformSecrets } from './secrets.js';
 import { CERT_MANAGER_NAMESPACE } from './tls.js';
 
@@ -224,9 +228,9 @@ function probeJob(site: ScrapeSite, job: string, groups: { targets: string[]; la
 
 /**
  * Every Prometheus scrape job of the stack, one per entry of `SCRAPE_JOBS`
- * (`app/src/metrics/exporters.ts`, the jobs the alert rules name) plus Grafana and the blackbox
- * exporter's own metrics. On Docker the cluster-only jobs (kube-state-metrics, node-exporter,
- * kubelet, cert-manager, DCGM) do not exist.
+ * (`app/src/metrics/exporters.ts`, the jobs the alert rules name) plus the own metrics of Grafana,
+ * the blackbox exporter, and the Logging component's Loki and Alloy. On Docker the cluster-only
+ * jobs (kube-state-metrics, node-exporter, kubelet, cert-manager, DCGM) do not exist.
  *
  * @param config the stack config (replicas, GPU, hosts, models).
  * @param site   namespaces (Kubernetes) or Docker.
@@ -251,6 +255,15 @@ export function scrapeConfigs(config: InfraConfig, site: ScrapeSite): YamlObject
       port: MONITORING_PORT.blackboxExporter,
       namespaces: mon,
       dockerTargets: [MONITORING_WORKLOAD.blackboxExporter],
+    }),
+    // The Logging component's Loki and collectors: a collector down means logs stop arriving
+    // (PrometheusTargetDown).
+    workloadJob(site, MONITORING_WORKLOAD.loki, { workload: MONITORING_WORKLOAD.loki, port: MONITORING_PORT.loki, namespaces: mon, dockerTargets: [MONITORING_WORKLOAD.loki] }),
+    workloadJob(site, MONITORING_WORKLOAD.logCollector, {
+      workload: MONITORING_WORKLOAD.logCollector,
+      port: MONITORING_PORT.logCollector,
+      namespaces: mon,
+      dockerTargets: [MONITORING_WORKLOAD.logCollector],
     }),
     workloadJob(site, SCRAPE_JOBS.worker, {
       workload: WORKLOAD.worker,
@@ -404,8 +417,31 @@ export function blackboxConfig(models: readonly string[] = OLLAMA_MODELS): YamlO
   };
 }
 
-/** Grafana provisioning: the datasources and the dashboard provider, as YAML texts. */
-export function grafanaProvisioning(prometheusUrl: string, alertmanagerUrl: string, scrapeIntervalSeconds: number): { datasources: string; dashboards: string } {
+/** One entry of Grafana's datasource provisioning file (`datasources[]`). */
+export interface GrafanaDatasource {
+  name: string;
+  uid: string;
+  /** Plugin id: `prometheus`, `alertmanager`, `loki`. */
+  type: string;
+  access: 'proxy';
+  url: string;
+  isDefault?: boolean;
+  editable: boolean;
+  jsonData?: Record<string, unknown>;
+}
+
+/**
+ * Grafana provisioning: the datasources and the dashboard provider, as YAML texts.
+ *
+ * @param extraDatasources datasources of other components, after Prometheus and Alertmanager
+ *                         (the Logging component's Loki).
+ */
+export function grafanaProvisioning(
+  prometheusUrl: string,
+  alertmanagerUrl: string,
+  scrapeIntervalSeconds: number,
+  extraDatasources: readonly GrafanaDatasource[] = [],
+): { datasources: string; dashboards: string } {
   return {
     datasources: toYaml({
       apiVersion: 1,
@@ -429,6 +465,7 @@ export function grafanaProvisioning(prometheusUrl: string, alertmanagerUrl: stri
           editable: false,
           jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
         },
+        ...extraDatasources,
       ],
     }),
     dashboards: toYaml({
@@ -497,6 +534,8 @@ export type MonitoringSecrets = Pick<PlatformSecrets, 'refs' | 'secrets'>;
 export interface MonitoringArgs extends ComponentBaseArgs {
   /** Receiver credentials, Grafana admin login, and the APIs' JWT secret (metrics token). */
   secrets: MonitoringSecrets;
+  /** The Logging component: its Loki datasource is provisioned in Grafana beside Prometheus. */
+  logging?: Pick<Logging, 'grafanaDatasource'>;
 }
 
 /**
@@ -713,6 +752,7 @@ export class Monitoring extends pulumi.ComponentResource {
       `http://${hostOf(site, promName)}:${PORT.prometheus}`,
       `http://${hostOf(site, amName)}:${PORT.alertmanager}`,
       config.monitoring.scrapeIntervalSeconds,
+      args.logging ? [args.logging.grafanaDatasource] : [],
     );
     const dashboards = dashboardFiles();
     configMap('grafana-datasources', grafanaName, { 'datasources.yaml': provisioning.datasources });
@@ -985,6 +1025,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ],
         volumes: [{ volumeName: volume(promName).name, containerPath: PROM_DATA_DIR }],
         restart: 'unless-stopped',
+        ...dockerLogging(),
         ...limits(config.monitoring.resources),
         healthcheck: wgetHealthcheck(PORT.prometheus, '/-/healthy'),
         networksAdvanced: [backend],
@@ -1008,6 +1049,7 @@ export class Monitoring extends pulumi.ComponentResource {
         ],
         volumes: [{ volumeName: volume(amName).name, containerPath: AM_DATA_DIR }],
         restart: 'unless-stopped',
+        ...dockerLogging(),
         ...limits(config.monitoring.resources),
         healthcheck: wgetHealthcheck(PORT.alertmanager, '/-/healthy'),
         networksAdvanced: [backend, { name: target.frontendNetwork.name, aliases: [] }],
@@ -1018,7 +1060,12 @@ export class Monitoring extends pulumi.ComponentResource {
 
     // Grafana: the only monitoring port published, on the host's loopback.
     const grafanaName = WORKLOAD.grafana;
-    const provisioning = grafanaProvisioning(`http://${promName}:${PORT.prometheus}`, `http://${amName}:${PORT.alertmanager}`, config.monitoring.scrapeIntervalSeconds);
+    const provisioning = grafanaProvisioning(
+      `http://${promName}:${PORT.prometheus}`,
+      `http://${amName}:${PORT.alertmanager}`,
+      config.monitoring.scrapeIntervalSeconds,
+      args.logging ? [args.logging.grafanaDatasource] : [],
+    );
     const { grafanaAdminUser, grafanaAdminPassword } = secrets.refs;
     new docker.Container(
       `${name}-grafana`,
@@ -1041,6 +1088,7 @@ export class Monitoring extends pulumi.ComponentResource {
         volumes: [{ volumeName: volume(grafanaName).name, containerPath: GRAFANA_DATA_DIR }],
         ports: [{ internal: PORT.grafana, external: config.monitoring.grafanaHostPort, ip: '127.0.0.1', protocol: 'tcp' }],
         restart: 'unless-stopped',
+        ...dockerLogging(),
         ...limits(config.monitoring.resources),
         healthcheck: wgetHealthcheck(PORT.grafana, '/api/health'),
         networksAdvanced: [backend, { name: target.frontendNetwork.name, aliases: [] }],
@@ -1059,6 +1107,7 @@ export class Monitoring extends pulumi.ComponentResource {
         command: [`--config.file=${BLACKBOX_CONFIG_DIR}/blackbox.yml`],
         uploads: [{ file: `${BLACKBOX_CONFIG_DIR}/blackbox.yml`, content: toYaml(blackboxConfig()) }],
         restart: 'unless-stopped',
+        ...dockerLogging(),
         ...limits(config.monitoring.exporterResources),
         healthcheck: wgetHealthcheck(MONITORING_PORT.blackboxExporter, '/-/healthy'),
         networksAdvanced: [backend],

@@ -155,6 +155,17 @@ export function networkFlows(config: InfraConfig): Flow[] {
     },
     { purpose: 'blackbox exporter probes the APIs through an internal load balancer', from: mon(MONITORING_WORKLOAD.blackboxExporter), to: { kind: 'private' }, ports: tcp(PORT.https) },
     { purpose: 'Grafana queries Prometheus', from: mon(WORKLOAD.grafana), to: mon(WORKLOAD.prometheus), ports: tcp(PORT.prometheus) },
+    // Logging (checklist 9b Logging: logs gathered in one store and searchable).
+    { purpose: 'log collectors push container logs to Loki', from: mon(MONITORING_WORKLOAD.logCollector), to: mon(MONITORING_WORKLOAD.loki), ports: tcp(MONITORING_PORT.loki) },
+    {
+      purpose: 'log collectors discover the pods of their node through the Kubernetes API',
+      from: mon(MONITORING_WORKLOAD.logCollector),
+      to: { kind: 'private' },
+      ports: tcp(PORT.https, KUBE_APISERVER_PORT),
+    },
+    { purpose: 'Grafana searches logs in Loki', from: mon(WORKLOAD.grafana), to: mon(MONITORING_WORKLOAD.loki), ports: tcp(MONITORING_PORT.loki) },
+    { purpose: 'Prometheus scrapes Loki', from: mon(WORKLOAD.prometheus), to: mon(MONITORING_WORKLOAD.loki), ports: tcp(MONITORING_PORT.loki) },
+    { purpose: 'Prometheus scrapes the log collectors', from: mon(WORKLOAD.prometheus), to: mon(MONITORING_WORKLOAD.logCollector), ports: tcp(MONITORING_PORT.logCollector) },
     { purpose: 'Grafana is reached through the ingress controller', from: { kind: 'namespace', name: INGRESS_CONTROLLER_NAMESPACE }, to: mon(WORKLOAD.grafana), ports: tcp(PORT.grafana) },
     { purpose: 'Alertmanager notifies Slack and PagerDuty (HTTPS) and email (SMTP)', from: mon(WORKLOAD.alertmanager), to: internet, ports: tcp(PORT.https, smtpPort) },
   ];
@@ -193,6 +204,8 @@ const COMPONENT_OF: Record<string, string> = {
   [WORKLOAD.grafana]: COMPONENT.monitoring,
   [MONITORING_WORKLOAD.blackboxExporter]: COMPONENT.monitoring,
   [MONITORING_WORKLOAD.kubeStateMetrics]: COMPONENT.monitoring,
+  [MONITORING_WORKLOAD.loki]: COMPONENT.monitoring,
+  [MONITORING_WORKLOAD.logCollector]: COMPONENT.monitoring,
   ...Object.fromEntries(AGENT_WORKLOADS.map((a) => [a, COMPONENT.agent])),
 };
 

@@ -34,7 +34,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { ContainerResources, InfraConfig } from '../config.js';
 import { ANNOTATION, COMPONENT, PART_OF, PORT, TOPICS, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
-import { remoteImage, wgetHealthcheck } from '../lib/docker.js';
+import { dockerLogging, remoteImage, wgetHealthcheck } from '../lib/docker.js';
 import { containerSecurityContext, httpGetProbe, oneShotJobOptions, podDisruptionBudget, podSecurityContext, preferOnePodPerNode, volumeClaimTemplate } from '../lib/kubernetes.js';
 import { dockerWorkloadLabels, workloadLabels } from '../lib/labels.js';
 import { dockerLimits, k8sResources } from '../lib/resources.js';
@@ -479,6 +479,7 @@ export class Nsq extends pulumi.ComponentResource {
           image: image.imageId,
           command: ['/nsqlookupd', `--tcp-address=0.0.0.0:${PORT.nsqlookupdTcp}`, `--http-address=0.0.0.0:${PORT.nsqlookupdHttp}`, `--broadcast-address=${host}`],
           restart: 'unless-stopped',
+          ...dockerLogging(),
           ...dockerLimits(n.resources),
           healthcheck: wgetCheck(PORT.nsqlookupdHttp, '/ping'),
           networksAdvanced: backend(host),
@@ -498,6 +499,7 @@ export class Nsq extends pulumi.ComponentResource {
           image: image.imageId,
           command: ['/nsqd', ...nsqdArgs(config, host, ep.nsqlookupdTcp)],
           restart: 'unless-stopped',
+          ...dockerLogging(),
           // Room to write the in-memory messages to the volume on `docker stop`.
           stopTimeout: NSQD_TERMINATION_GRACE_SECONDS,
           ...dockerLimits(n.resources),
@@ -521,6 +523,7 @@ export class Nsq extends pulumi.ComponentResource {
           image: exporterImage.imageId,
           command: [`-nsqd.addr=http://${address}/stats`, `-collect=${NSQ_EXPORTER_COLLECTORS}`, `-web.listen=:${PORT.nsqExporter}`],
           restart: 'unless-stopped',
+          ...dockerLogging(),
           ...dockerLimits(SMALL_RESOURCES),
           healthcheck: wgetCheck(PORT.nsqExporter, '/'),
           networksAdvanced: backend(host),
@@ -540,6 +543,7 @@ export class Nsq extends pulumi.ComponentResource {
         envs: [`NSQD_HTTP_ADDRESSES=${ep.nsqdPodsHttp.join(',')}`, `NSQ_TOPICS=${TOPICS.join(',')}`],
         uploads: scriptUploads({ 'nsq-topics.sh': NSQ_TOPICS_SCRIPT }),
         restart: 'no',
+        ...dockerLogging(),
         mustRun: false,
         ...dockerLimits(SMALL_RESOURCES),
         networksAdvanced: backend(WORKLOAD.nsqTopics),

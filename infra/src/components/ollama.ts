@@ -19,7 +19,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { InfraConfig } from '../config.js';
 import { ANNOTATION, COMPONENT, PART_OF, PORT, WORKLOAD } from '../conventions.js';
 import { endpoints } from '../endpoints.js';
-import { remoteImage } from '../lib/docker.js';
+import { dockerLogging, remoteImage } from '../lib/docker.js';
 import { containerSecurityContext, httpGetProbe, oneShotJobOptions, podDisruptionBudget, podSecurityContext, volumeClaimTemplate } from '../lib/kubernetes.js';
 import { dockerWorkloadLabels, nameSelector, workloadLabels } from '../lib/labels.js';
 import { dockerLimits, k8sResources } from '../lib/resources.js';
@@ -270,6 +270,7 @@ export class Ollama extends pulumi.ComponentResource {
           name: WORKLOAD.ollama,
           image: image.imageId,
           restart: 'unless-stopped',
+          ...dockerLogging(),
           ...dockerLimits(o.resources),
           envs: [`OLLAMA_HOST=0.0.0.0:${PORT.ollama}`, 'OLLAMA_KEEP_ALIVE=24h', `OLLAMA_MAX_LOADED_MODELS=${o.models.length}`],
           // The image has no curl; `ollama list` calls /api/tags on the local server.
@@ -304,6 +305,7 @@ export class Ollama extends pulumi.ComponentResource {
           ],
           envs: [`OLLAMA_HOST=${this.url}`, `MODELS=${o.models.join(' ')}`],
           restart: 'on-failure',
+          ...dockerLogging(),
           maxRetryCount: 3,
           mustRun: false,
           cpus: '0.5',

@@ -66,6 +66,38 @@ export function wgetHealthcheck(port: number, urlPath: string, timing: Healthche
 }
 
 /**
+ * A healthcheck fetching `http://127.0.0.1:<port><path>` with bash's `/dev/tcp` (for images with
+ * bash but neither wget nor curl, such as Grafana Alloy's: grafana/alloy#477); healthy when the
+ * status line says 200.
+ */
+export function bashHttpHealthcheck(port: number, urlPath: string, timing: HealthcheckTiming = DOCKER_HEALTHCHECK_TIMING) {
+  const request = `GET ${urlPath} HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n`;
+  const script = `exec 3<>/dev/tcp/127.0.0.1/${port} && printf '${request}' >&3 && head -n 1 <&3 | grep -q ' 200 '`;
+  return { tests: ['CMD', 'bash', '-c', script], ...timing };
+}
+
+/** Rotation of each container's local log files: at most {@link DOCKER_LOG_ROTATION.maxFiles} files of `maxSize`. */
+export const DOCKER_LOG_ROTATION = { driver: 'json-file', maxSize: '10m', maxFiles: 5 } as const;
+
+/** The `logDriver` and `logOpts` of a `docker.Container`. */
+export interface DockerLogging {
+  logDriver: string;
+  logOpts: Record<string, string>;
+}
+
+/**
+ * Local, rotated JSON log files for a container (checklist 9b Logging: logs also kept as local
+ * files, for debugging): Docker's `json-file` driver, `max-size` 10m, `max-file` 5, so a
+ * container keeps at most 50 MB of logs on the host (`docker logs` reads them). `json-file` is
+ * also what the dev log collector reads through the Docker API (`loki.source.docker`). Spread
+ * into every `docker.Container` of the platform, one-shot ones included; the policy
+ * `docker-container-log-rotation` checks it.
+ */
+export function dockerLogging(): DockerLogging {
+  return { logDriver: DOCKER_LOG_ROTATION.driver, logOpts: { 'max-size': DOCKER_LOG_ROTATION.maxSize, 'max-file': String(DOCKER_LOG_ROTATION.maxFiles) } };
+}
+
+/**
  * Docker container names of a workload: the workload name for one replica, `<workload>-<n>`
  * (from 1) for several. Every replica also answers to the workload name (network alias).
  */

@@ -16,10 +16,11 @@ import { buildCostApi } from './app.js';
  *   the listen error (e.g. EADDRINUSE); the store is closed before rethrowing.
  */
 export async function runCostApi(config: AppConfig): Promise<string> {
-  const logger = createLogger('cost-api', config.LOG_LEVEL);
+  const metrics = createMetrics('cost-api');
+  const logger = createLogger('cost-api', config.LOG_LEVEL, { metrics });
   const store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   try {
-    const app = await buildCostApi({ config, store, metrics: createMetrics('cost-api'), logger });
+    const app = await buildCostApi({ config, store, metrics, logger });
     const address = await startService(app, { host: config.API_HOST, port: config.COST_API_PORT, store });
     logger.info({ address }, 'cost-api listening');
     return address;

@@ -16,10 +16,11 @@ import { buildReviewApi } from './app.js';
  *   the listen error (e.g. EADDRINUSE); the store is closed before rethrowing.
  */
 export async function runReviewApi(config: AppConfig): Promise<string> {
-  const logger = createLogger('review-api', config.LOG_LEVEL);
+  const metrics = createMetrics('review-api');
+  const logger = createLogger('review-api', config.LOG_LEVEL, { metrics });
   const store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
   try {
-    const app = await buildReviewApi({ config, store, metrics: createMetrics('review-api'), logger });
+    const app = await buildReviewApi({ config, store, metrics, logger });
     const address = await startService(app, { host: config.API_HOST, port: config.REVIEW_API_PORT, store });
     logger.info({ address }, 'review-api listening');
     return address;

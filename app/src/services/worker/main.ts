@@ -14,9 +14,9 @@ import { McpAgentCaller } from './agent-caller.js';
 import { EnrichmentWorker } from './worker.js';
 
 export async function runWorker(config: AppConfig): Promise<void> {
-  const logger = createLogger('worker', config.LOG_LEVEL);
-  if (!config.MCP_JWT_SECRET) throw new Error('MCP_JWT_SECRET is required to call the agents (at least 32 characters)');
   const metrics = createMetrics('worker');
+  const logger = createLogger('worker', config.LOG_LEVEL, { metrics });
+  if (!config.MCP_JWT_SECRET) throw new Error('MCP_JWT_SECRET is required to call the agents (at least 32 characters)');
   const store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, maxPoolSize: config.WORKER_MAX_IN_FLIGHT * 2 + 4 });
   const publisher = await Publisher.connect(config.NSQD_TCP_ADDRESS);
   const agents = new McpAgentCaller(agentUrls(config), {
