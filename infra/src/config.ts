@@ -23,7 +23,7 @@ const storage = z.string().regex(/^\d+(Mi|Gi|Ti)$/, 'must be a storage size such
 const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, 'must be a DNS name such as review.example.com');
-const replicas = z.number().int().min(0).max(100);
+const replicas = z.number().int().min(1).max(100);
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression');
 
 /** CPU and memory requests and limits of one container (checklist "Resource limits configured"). */

@@ -89,6 +89,16 @@ function testJobIds(doc: Doc): string[] {
     .map(([id]) => id);
 }
 
+/**
+ * The per-stack policy config a pulumi step must pass (`policies/config/<stack>.json`): without it
+ * the pack applies prod's enforcement levels to every stack (policies/README.md).
+ */
+function policyConfigProblem(jobId: string, step: Step): string[] {
+  const stackName = String(step.with?.['stack-name'] ?? '');
+  const expected = `policies/config/${stackName}.json`;
+  return step.with?.policyPackConfigs === expected ? [] : [`${jobId}: policyPackConfigs is not ${expected}`];
+}
+
 /** Problems with the pull-request workflow's preview (empty when it is right). */
 function checkPullRequestWorkflow(doc: Doc): string[] {
   const problems: string[] = [];
@@ -102,6 +112,7 @@ function checkPullRequestWorkflow(doc: Doc): string[] {
     if (w['comment-on-pr'] !== true) problems.push(`${jobId}: comment-on-pr is not true`);
     if (w.diff !== true) problems.push(`${jobId}: diff is not true`);
     if (w.policyPacks !== 'policies') problems.push(`${jobId}: policyPacks is not the local pack "policies"`);
+    problems.push(...policyConfigProblem(jobId, step));
     if (!needsOf(job).some((n) => tests.includes(n))) problems.push(`${jobId}: does not wait for the tests`);
     if (job.permissions?.['pull-requests'] !== 'write') problems.push(`${jobId}: lacks pull-requests: write (needed for the comment)`);
     for (const s of stacksOf(job, step)) covered.add(s);
@@ -130,6 +141,7 @@ function checkDeployWorkflow(doc: Doc): string[] {
   }
   for (const { jobId, step } of ups) {
     if (step.with?.policyPacks !== 'policies') problems.push(`${jobId}: up without the policy pack`);
+    problems.push(...policyConfigProblem(jobId, step));
   }
   return problems;
 }
@@ -145,6 +157,7 @@ function checkDriftWorkflow(doc: Doc): string[] {
   const covered = new Set<string>();
   for (const { jobId, job, step } of previews) {
     if (step.with?.['expect-no-changes'] !== true) problems.push(`${jobId}: expect-no-changes is not true`);
+    problems.push(...policyConfigProblem(jobId, step));
     for (const s of stacksOf(job, step)) covered.add(s);
   }
   // dev lives on each developer's Docker engine; the deployed stacks must be checked.
@@ -287,6 +300,7 @@ describe('pull-request.yml', () => {
     ['comment-on-pr', 'preview: comment-on-pr is not true'],
     ['diff', 'preview: diff is not true'],
     ['policyPacks', 'preview: policyPacks is not the local pack "policies"'],
+    ['policyPackConfigs', 'preview: policyPackConfigs is not policies/config/${{ matrix.stack }}.json'],
   ])('fails without %s', (input, message) => {
     const broken = clone(doc);
     delete pulumiSteps(broken)[0]!.step.with[input];

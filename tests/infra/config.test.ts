@@ -46,7 +46,7 @@ describe('invalid config', () => {
       [
         "invalid config for stack 'prod':",
         '  - mongodb.backup.schedule: must be a 5-field cron expression',
-        '  - nsq.nsqdReplicas: Too small: expected number to be >=0',
+        '  - nsq.nsqdReplicas: Too small: expected number to be >=1',
         '  - ollama.storageSize: must be a storage size such as 512Mi, 20Gi or 1Ti',
         '  - apis.reviewHost: must be a DNS name such as review.example.com',
         '  - apis.corsOrigins.0: Invalid URL',

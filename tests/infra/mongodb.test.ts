@@ -436,8 +436,8 @@ describe('validateMongoDbArgs', () => {
   const config = (stack: StackName, mongodb: Record<string, unknown>) => loadInfraConfig(stack, { mongodb });
   const docker = { kind: 'docker' } as DockerTarget;
   const kube = { kind: 'kubernetes' } as KubernetesTarget;
-  it('refuses a deployment without members', () => {
-    expect(() => validateMongoDbArgs({ config: config('prod', { replicas: 0 }), target: kube })).toThrow('mongodb.replicas must be at least 1 (got 0)');
+  it('refuses a deployment without members (the config schema, before any resource)', () => {
+    expect(() => config('prod', { replicas: 0 })).toThrow('mongodb.replicas: Too small: expected number to be >=1');
   });
   it('refuses a non-daily schedule on Docker only', () => {
     const weekly = config('dev', { backup: { schedule: '0 2 * * 0' } });

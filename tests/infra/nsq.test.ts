@@ -9,7 +9,7 @@ import { loadInfraConfig, type InfraConfig, type StackName } from '../../infra/s
 import { ANNOTATION, LABEL, PORT, TOPICS, WORKLOAD } from '../../infra/src/conventions.js';
 import { endpoints } from '../../infra/src/endpoints.js';
 import { byName, ofType, type Plan } from '../../infra/src/plan.js';
-import { NSQ_EXPORTER_IMAGE, NSQ_TOPICS_SCRIPT, NSQ_TYPE, Nsq, nsqdArgs, validateNsqArgs } from '../../infra/src/components/nsq.js';
+import { NSQ_EXPORTER_IMAGE, NSQ_TOPICS_SCRIPT, NSQ_TYPE, Nsq, nsqdArgs } from '../../infra/src/components/nsq.js';
 import { services, uniqueTopic } from '../support/services.js';
 import { componentObjects, envVar as envOf, expectConventionalMetadata, expectSchemaValid, planComponent, TEST_NETWORK, TYPE } from './support.js';
 
@@ -277,13 +277,11 @@ describe('Nsq on Docker (dev)', () => {
   });
 });
 
-describe('validateNsqArgs', () => {
-  it('refuses a queue without nsqd or nsqlookupd', () => {
-    expect(() => validateNsqArgs({ config: loadInfraConfig('prod', { nsq: { nsqdReplicas: 0 } }) })).toThrow('nsq.nsqdReplicas must be at least 1 (got 0)');
-    expect(() => validateNsqArgs({ config: loadInfraConfig('prod', { nsq: { nsqlookupdReplicas: 0 } }) })).toThrow(
-      'nsq.nsqlookupdReplicas must be at least 1 (got 0)',
-    );
-    expect(() => validateNsqArgs({ config: loadInfraConfig('prod', { nsq: { nsqdReplicas: 1 } }) })).not.toThrow();
+describe('config', () => {
+  it('refuses a queue without nsqd or nsqlookupd before any resource is declared', () => {
+    expect(() => loadInfraConfig('prod', { nsq: { nsqdReplicas: 0 } })).toThrow('nsq.nsqdReplicas: Too small: expected number to be >=1');
+    expect(() => loadInfraConfig('prod', { nsq: { nsqlookupdReplicas: 0 } })).toThrow('nsq.nsqlookupdReplicas: Too small: expected number to be >=1');
+    expect(loadInfraConfig('prod', { nsq: { nsqdReplicas: 1 } }).nsq.nsqdReplicas).toBe(1);
   });
 });
 

@@ -215,7 +215,6 @@ export function validateMongoDbArgs(args: Pick<MongoDbArgs, 'config' | 'target'>
   const fail = (message: string): never => {
     throw new pulumi.ResourceError(message, parent);
   };
-  if (config.mongodb.replicas < 1) fail(`mongodb.replicas must be at least 1 (got ${config.mongodb.replicas})`);
   if (target.kind === 'docker') {
     try {
       dailyBackupTime(config.mongodb.backup.schedule);

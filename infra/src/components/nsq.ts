@@ -105,17 +105,6 @@ export function nsqdArgs(config: InfraConfig, broadcastAddress: string, lookupdT
   ];
 }
 
-/**
- * Checks what the schema cannot: the queue cannot run without an nsqd or an nsqlookupd.
- *
- * @throws pulumi.ResourceError (on `parent`) naming the field.
- */
-export function validateNsqArgs(args: Pick<NsqArgs, 'config'>, parent?: pulumi.Resource): void {
-  const { nsqdReplicas, nsqlookupdReplicas } = args.config.nsq;
-  if (nsqdReplicas < 1) throw new pulumi.ResourceError(`nsq.nsqdReplicas must be at least 1 (got ${nsqdReplicas})`, parent);
-  if (nsqlookupdReplicas < 1) throw new pulumi.ResourceError(`nsq.nsqlookupdReplicas must be at least 1 (got ${nsqlookupdReplicas})`, parent);
-}
-
 const labelsOf = (workload: string) => workloadLabels(workload, COMPONENT.queue);
 const dockerLabelsOf = (workload: string, extra: Record<string, string> = {}) => dockerWorkloadLabels(workload, COMPONENT.queue, extra);
 const hostOf = (address: string) => address.split(':')[0]!;
@@ -148,7 +137,6 @@ export class Nsq extends pulumi.ComponentResource {
 
   constructor(name: string, args: NsqArgs, opts?: pulumi.ComponentResourceOptions) {
     super(NSQ_TYPE, name, {}, opts);
-    validateNsqArgs(args, this);
     const { config, target } = args;
     const ns = target.kind === 'kubernetes' ? target.namespace : undefined;
     const ep = endpoints(config, ns);
