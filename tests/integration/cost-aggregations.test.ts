@@ -3,7 +3,7 @@
  * nsqd → worker → five MCP agents → FerretDB, with phase 1 on a stand-in Ollama that reports a
  * GPU time per document, so the run writes cost records with non-zero USD (offline calls at $0
  * and Ollama calls priced GPU-seconds × GPU_HOUR_USD). The API's figures are then checked against
- * sums computed here from the `cost_records` the run wrote.
+ * sums and nearest-rank p95s computed here from the `cost_records` the run wrote.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -38,6 +38,20 @@ interface Row {
   calls: number;
   total_usd: number;
   mean_usd_per_call: number;
+  p95_usd_per_call?: number;
+}
+
+/** `{ key: cost_usd of each call }` of the records grouped by a field, computed here. */
+function callCostsBy(records: CostRecord[], field: keyof CostRecord): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of records) out.set(String(r[field]), [...(out.get(String(r[field])) ?? []), r.cost_usd]);
+  return out;
+}
+
+/** Each row's p95 per call is the nearest-rank p95 of its group's calls, computed here from the records. */
+function expectCallP95Match(rows: Row[], records: CostRecord[], field: keyof CostRecord): void {
+  const costs = callCostsBy(records, field);
+  for (const row of rows) expect(row.p95_usd_per_call, `p95 per call of ${row.key}`).toBe(percentile(costs.get(String(row.key))!, 95));
 }
 
 /** `{ key: { calls, usd } }` of the records grouped by a field, computed here. */
@@ -109,6 +123,8 @@ describe('Cost API aggregations over a real pipeline run', () => {
     expect(records.filter((r) => r.provider === 'ollama').every((r) => r.cost_usd > 0)).toBe(true);
     // Per-document totals differ (the stand-in's GPU time depends on the document), so p95 is not a mean.
     expect(new Set([...groupBy(records, 'document_id').values()].map((g) => g.usd.toFixed(9))).size).toBeGreaterThan(1);
+    // Within one provider's calls too, so its p95 per call is not its mean per call.
+    expect(new Set(callCostsBy(records, 'provider').get('ollama')).size).toBeGreaterThan(1);
   });
 
   it('/costs/summary: total, calls, documents, mean and p95 per document, by provider, versions', async () => {
@@ -124,6 +140,9 @@ describe('Cost API aggregations over a real pipeline run', () => {
     expect(body.p95_usd_per_document).toBeCloseTo(percentile(perDocument, 95), DIGITS);
     expect(body.p95_usd_per_document).toBeCloseTo(Math.max(...perDocument), DIGITS); // nearest rank of 5 values
     expectRowsMatch(body.by_provider, groupBy(records, 'provider'));
+    expectCallP95Match(body.by_provider, records, 'provider');
+    const ollama = body.by_provider.find((r: Row) => r.key === 'ollama');
+    expect(ollama.p95_usd_per_call).toBeGreaterThan(ollama.mean_usd_per_call);
     expect(body.price_table_versions).toEqual([...new Set(records.map((r) => r.price_table_version))].sort());
     expect(body.current_price_table_version).toBe(PRICE_TABLE_VERSION);
   });
@@ -134,7 +153,7 @@ describe('Cost API aggregations over a real pipeline run', () => {
     ['model', 'model'],
     ['document', 'document_id'],
     ['job', 'enrichment_job_id'],
-  ] as const)('/costs/by/%s matches sums of the records', async (dimension, field) => {
+  ] as const)('/costs/by/%s matches sums and p95s computed from the records', async (dimension, field) => {
     const { status, body } = await get(`/costs/by/${dimension}?${qs()}`);
     expect(status).toBe(200);
     const expected = groupBy(records, field);
@@ -144,8 +163,13 @@ describe('Cost API aggregations over a real pipeline run', () => {
     const totals = [...expected.values()].map((g) => g.usd);
     expect(body.total_usd).toBeCloseTo(totals.reduce((a, b) => a + b, 0), DIGITS);
     expect(body.mean_usd_per_group).toBeCloseTo(totals.reduce((a, b) => a + b, 0) / totals.length, DIGITS);
-    if (dimension === 'document' || dimension === 'job') expect(body.p95_usd_per_group).toBeCloseTo(percentile(totals, 95), DIGITS);
-    else expect(body.p95_usd_per_group).toBeNull();
+    expect(body.p95_usd_per_group).toBeCloseTo(percentile(totals, 95), DIGITS);
+    if (dimension === 'document' || dimension === 'job') {
+      // Units of work: their p95 is over the per-group totals above, not per call.
+      for (const row of body.rows) expect(row).not.toHaveProperty('p95_usd_per_call');
+    } else {
+      expectCallP95Match(body.rows, records, field);
+    }
   });
 
   it('/costs/by/document?limit caps the rows, keeping the most expensive; overall figures still cover all', async () => {

@@ -14,7 +14,7 @@ import { buildCostApi } from '../../app/src/services/cost-api/app.js';
 import { MAX_ROWS } from '../../app/src/services/cost-api/schemas.js';
 import { signToken } from '../../app/src/services/http/auth.js';
 import type { CostRecord, OcrJob } from '../../app/src/store/collections.js';
-import { budgetStatus, monthOf } from '../../app/src/store/costs.js';
+import { budgetStatus, monthOf, nearestRank } from '../../app/src/store/costs.js';
 import { Store } from '../../app/src/store/store.js';
 import { serviceEnv } from '../support/services.js';
 
@@ -68,6 +68,40 @@ const RECORDS: CostRecord[] = [
   record('F-OVER', 0.9, '2026-02-15T00:00:00.000Z'),
 ];
 
+const CENT = 0.01;
+const MILLI = 0.001;
+/** `[0, 1, ..., n-1]` in a fixed shuffled order (stride 7 is coprime to the sizes used), so insert order is not cost order. */
+const shuffled = (n: number): number[] => Array.from({ length: n }, (_, i) => (i * 7) % n);
+const IN_JUNE = (i: number): string => new Date(Date.UTC(2025, 5, 1 + (i % 28), 12, 0, i % 60)).toISOString();
+
+// June 2025, per call. Nearest-rank p95 = the value at ascending rank ⌈0.95·n⌉:
+// - classification / llama3.2 / ollama: 20 calls of 0.01 … 0.20 → rank 19 → 0.19 (not the max);
+// - metadata / claude-haiku-4-5 / anthropic: 40 calls, 0.001 … 0.036, three of 0.1 and one of 0.2
+//   → rank 38 → 0.1 (a tie at the rank);
+// - summary / mixtral / ollama: one call of 0.3 → 0.3;
+// - structure / no model / offline: 0.02 and 0.04 → rank 2 → 0.04.
+// Per provider, ollama has 21 calls (0.01 … 0.20 and 0.3) → rank 20 → 0.20, below its max 0.3.
+const P95_CALLS: CostRecord[] = [
+  ...shuffled(20).map((i) =>
+    record(`P-CLS-${i}`, (i + 1) * CENT, IN_JUNE(i), { agent: 'classification', tier: 'local', provider: 'ollama', model: 'llama3.2' }),
+  ),
+  ...shuffled(40).map((i) => record(`P-META-${i}`, i < 36 ? (i + 1) * MILLI : i < 39 ? 0.1 : 0.2, IN_JUNE(i), { agent: 'metadata' })),
+  record('P-SUM', 0.3, IN_JUNE(3), { agent: 'summary', tier: 'local', provider: 'ollama', model: 'mixtral' }),
+  ...[0.04, 0.02].map((usd, i) => {
+    const { model: _model, ...withoutModel } = record(`P-STR-${i}`, usd, IN_JUNE(i), { agent: 'structure', tier: 'local', provider: 'offline' });
+    return withoutModel as CostRecord;
+  }),
+];
+const JUNE = 'from=2025-06-01T00:00:00Z&to=2025-07-01T00:00:00Z';
+
+// August 2025: 20 documents (one job each) whose totals are 0.05 … 1.00, each split over two calls.
+// Per document and per job: mean 0.525, nearest-rank p95 → rank 19 → 0.95.
+const P95_DOCUMENTS: CostRecord[] = shuffled(20).flatMap((i) => [
+  record(`P-DOC-${i}`, (i + 1) * 0.02, `2025-08-10T00:00:${String(i).padStart(2, '0')}.000Z`),
+  record(`P-DOC-${i}`, (i + 1) * 0.03, `2025-08-11T00:00:${String(i).padStart(2, '0')}.000Z`),
+]);
+const AUGUST = 'from=2025-08-01T00:00:00Z&to=2025-09-01T00:00:00Z';
+
 describe('Cost API', () => {
   let store: Store;
   let config: AppConfig;
@@ -79,7 +113,7 @@ describe('Cost API', () => {
       serviceEnv({ API_JWT_SECRET: SECRET, DOCUMENT_BUDGET_USD: String(DOCUMENT_BUDGET_USD), MONTHLY_BUDGET_USD: String(MONTHLY_BUDGET_USD) }),
     );
     store = await Store.connect({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB });
-    await store.costRecords.insertMany(RECORDS);
+    await store.costRecords.insertMany([...RECORDS, ...P95_CALLS, ...P95_DOCUMENTS]);
     await store.ocrJobs.insertMany(['J-OVER', 'J-OVER2', 'J-UNDER', 'J-EDGE', 'F-OVER'].map(job));
     api = await buildCostApi({ config, store, metrics: createMetrics('cost-api'), logger: pino({ level: 'silent' }) });
     for (const role of ['finance', 'admin', 'reviewer']) {
@@ -190,6 +224,62 @@ describe('Cost API', () => {
       expect(body.version).toBe(PRICE_TABLE_VERSION);
       expect(Object.keys(body.anthropic_usd_per_mtok).sort()).toEqual(Object.keys(ANTHROPIC_PRICES).sort());
       expect(body.gpu_hour_usd).toBe(config.GPU_HOUR_USD);
+    });
+  });
+
+  describe('mean and p95 (nearest rank)', () => {
+    it('nearestRank is ⌈0.95·n⌉, at least 1, 0 for no values', () => {
+      expect([0, 1, 2, 19, 20, 21, 40, 100].map((n) => nearestRank(n, 95))).toEqual([0, 1, 2, 19, 19, 20, 38, 95]);
+    });
+
+    it.each([
+      ['agent', { classification: 0.19, metadata: 0.1, summary: 0.3, structure: 0.04 }],
+      ['model', { 'llama3.2': 0.19, 'claude-haiku-4-5': 0.1, mixtral: 0.3, null: 0.04 }],
+      ['provider', { ollama: 0.2, anthropic: 0.1, offline: 0.04 }],
+    ] as const)('/costs/by/%s: each row has the p95 of its calls, with calls, total and mean per call', async (dimension, expected) => {
+      const { status, body } = await get(`/costs/by/${dimension}?${JUNE}`);
+      expect(status).toBe(200);
+      const byKey = Object.fromEntries(body.rows.map((r: { key: string | null }) => [String(r.key), r]));
+      expect(Object.keys(byKey).sort()).toEqual(Object.keys(expected).sort());
+      for (const [key, p95] of Object.entries(expected)) {
+        const calls = P95_CALLS.filter((r) => String(r[dimension] ?? null) === key);
+        const total = calls.reduce((s, r) => s + r.cost_usd, 0);
+        expect(byKey[key].p95_usd_per_call, `p95 per call of ${key}`).toBe(p95);
+        expect(byKey[key].calls).toBe(calls.length);
+        expect(byKey[key].total_usd).toBeCloseTo(total, DIGITS);
+        expect(byKey[key].mean_usd_per_call).toBeCloseTo(total / calls.length, DIGITS);
+      }
+      expect(body.calls).toBe(P95_CALLS.length);
+    });
+
+    it('/costs/summary gives each provider the p95 of its calls', async () => {
+      const { body } = await get(`/costs/summary?${JUNE}`);
+      const p95s = Object.fromEntries(body.by_provider.map((r: { key: string; p95_usd_per_call: number }) => [r.key, r.p95_usd_per_call]));
+      expect(p95s).toEqual({ ollama: 0.2, anthropic: 0.1, offline: 0.04 });
+    });
+
+    it.each(['document', 'job'] as const)('/costs/by/%s: mean and p95 of the per-%s totals', async (dimension) => {
+      const { body } = await get(`/costs/by/${dimension}?${AUGUST}`);
+      expect(body).toMatchObject({ groups: 20, calls: 40 });
+      expect(body.mean_usd_per_group).toBeCloseTo(0.525, DIGITS);
+      expect(body.p95_usd_per_group).toBeCloseTo(0.95, DIGITS);
+      expect(body.rows[0]).not.toHaveProperty('p95_usd_per_call');
+    });
+
+    it('/costs/summary: mean and p95 per document use the same rank', async () => {
+      const { body } = await get(`/costs/summary?${AUGUST}`);
+      expect(body).toMatchObject({ documents: 20, calls: 40 });
+      expect(body.mean_usd_per_document).toBeCloseTo(0.525, DIGITS);
+      expect(body.p95_usd_per_document).toBeCloseTo(0.95, DIGITS);
+    });
+
+    it('/costs/by/agent: p95 of the per-agent totals is over every group, not only the rows returned', async () => {
+      // Agent totals in June: classification 2.10, metadata 1.166, summary 0.30, structure 0.06 → rank 4 of 4.
+      const { body } = await get(`/costs/by/agent?${JUNE}&limit=1`);
+      expect(body.rows.map((r: { key: string }) => r.key)).toEqual(['classification']);
+      expect(body.groups).toBe(4);
+      expect(body.p95_usd_per_group).toBeCloseTo(2.1, DIGITS);
+      expect(body.mean_usd_per_group).toBeCloseTo((2.1 + 1.166 + 0.3 + 0.06) / 4, DIGITS);
     });
   });
 

@@ -12,6 +12,7 @@ import { scoreCompleteness } from '../../app/src/domain/completeness.js';
 import { DOCUMENT_TYPE_SCHEMAS } from '../../app/src/domain/document-types.js';
 import { FIELD_OWNERS, type DocumentType, type ExtractedField, type FieldName } from '../../app/src/domain/fields.js';
 import { createMetrics } from '../../app/src/metrics/catalog.js';
+import { FORBIDDEN_JSON_KEY_MESSAGE, UNSUPPORTED_MEDIA_TYPE_MESSAGE } from '../../app/src/services/http/service-app.js';
 import { buildReviewApi } from '../../app/src/services/review-api/app.js';
 import type { CostRecord, EnrichedDocument, ReviewDecision, ReviewItem } from '../../app/src/store/collections.js';
 import { Store } from '../../app/src/store/store.js';
@@ -236,6 +237,47 @@ describe('Review API', () => {
       expect(d!.after.fields.summary).toMatchObject({ value: 'A grocery receipt from Kedai Maju, Johor.', confidence: 1 });
     });
 
+    it('approves when a correction completes the document, although other required fields keep a low model confidence', async () => {
+      // Missing total_amount; vendor_name and document_date present but at 0.3 < AUTO_APPROVE_MIN_FIELD_CONFIDENCE.
+      await seedItem(store, config, 'F', { fields: receiptFields({ absent: ['total_amount'], low: ['vendor_name', 'document_date'] }), createdAt: new Date(T0.getTime() + 6000) });
+      const res = await post('/reviews/F/corrections', { version: 1, fields: { total_amount: 7.5 } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().item).toMatchObject({
+        status: 'approved',
+        version: 2,
+        completeness_score: 1,
+        missing_fields: [],
+        invalid_fields: [],
+        // Still reported: the reviewer saw them and left them as they are.
+        low_confidence_fields: ['vendor_name', 'document_date'],
+        reasons: [],
+      });
+      const doc = await store.enrichedDocuments.findOne({ _id: 'F' });
+      expect(doc!.fields.total_amount).toEqual({ value: 7.5, confidence: 1, agent: FIELD_OWNERS.total_amount, provider: 'human', model: 'alice', valid: true });
+      expect(doc!.fields.vendor_name).toMatchObject({ confidence: 0.3, provider: 'offline' });
+      expect(doc!).toMatchObject({ completeness_score: 1, approval_reasons: [] });
+      const d = await store.db.collection<ReviewDecision>('review_decisions').findOne({ _id: 'F:v1' });
+      expect(d).toMatchObject({ decision: 'correct', reviewer: 'alice', before: { status: 'pending', version: 1, fields: { total_amount: null } } });
+      expect(d!.before.completeness_score).toBeCloseTo(7 / 8, 10);
+      expect(d!.after).toMatchObject({ status: 'approved', version: 2, completeness_score: 1, fields: { total_amount: { value: 7.5, confidence: 1, provider: 'human' } } });
+    });
+
+    it('keeps the item pending with the new score when a required field is still missing', async () => {
+      await seedItem(store, config, 'G', { fields: receiptFields({ absent: ['total_amount', 'currency'], low: ['vendor_name'] }), createdAt: new Date(T0.getTime() + 7000) });
+      const res = await post('/reviews/G/corrections', { version: 1, fields: { total_amount: 7.5 } });
+      expect(res.statusCode).toBe(200);
+      const item = res.json().item;
+      expect(item).toMatchObject({ status: 'pending', version: 2, missing_fields: ['currency'], low_confidence_fields: ['vendor_name'] });
+      expect(item.completeness_score).toBeCloseTo(7 / 8, 10);
+      // Only the completeness shortfall holds it back now, not the low confidence.
+      expect(item.reasons).toEqual([`completeness 0.875 < ${config.AUTO_APPROVE_MIN_COMPLETENESS} (missing: currency)`]);
+      const stored = await store.reviewQueue.findOne({ _id: 'G' });
+      expect(stored).toMatchObject({ status: 'pending', version: 2, missing_fields: ['currency'] });
+      expect((await store.enrichedDocuments.findOne({ _id: 'G' }))!.completeness_score).toBeCloseTo(7 / 8, 10);
+      // The optimistic check still holds: the pre-correction version is stale now.
+      expect((await post('/reviews/G/corrections', { version: 1, fields: { currency: 'MYR' } })).statusCode).toBe(409);
+    });
+
     it('refuses corrections whose values fail the field schema', async () => {
       const bad = await post('/reviews/B/corrections', { version: 1, fields: { document_date: '2018-02-30' } });
       expect(bad.statusCode).toBe(400);
@@ -272,6 +314,45 @@ describe('Review API', () => {
       expect((await post('/reviews/a%20b/approve', { version: 1 })).statusCode).toBe(400);
     });
 
+    const raw = (url: string, contentType: string | undefined, body: string) =>
+      app.inject({ method: 'POST', url, headers: { authorization: reviewer, ...(contentType ? { 'content-type': contentType } : {}) }, payload: body });
+
+    it.each([
+      ['text/plain', 'text/plain'],
+      ['a form post', 'application/x-www-form-urlencoded'],
+      ['no content type', undefined],
+    ])('refuses a body sent as %s with 415', async (_name, contentType) => {
+      const res = await raw('/reviews/B/approve', contentType, contentType?.includes('form') ? 'version=1' : '{"version":1}');
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toEqual({ error: 'Unsupported Media Type', message: UNSUPPORTED_MEDIA_TYPE_MESSAGE });
+      expect((await store.reviewQueue.findOne({ _id: 'B' }))!.version).toBe(1);
+    });
+
+    it('accepts application/json with a charset', async () => {
+      // Past the parser and the schema: an unknown item is a 404.
+      expect((await raw('/reviews/NOPE/approve', 'application/json; charset=utf-8', '{"version":1}')).statusCode).toBe(404);
+    });
+
+    it.each([
+      ['a top-level __proto__ key', '/reviews/B/approve', '{"version":1,"__proto__":{"status":"approved"}}'],
+      ['a nested __proto__ key', '/reviews/B/corrections', '{"version":1,"fields":{"vendor_name":"x","__proto__":{"valid":true}}}'],
+      ['a constructor key holding prototype', '/reviews/B/approve', '{"version":1,"constructor":{"prototype":{"status":"approved"}}}'],
+    ])('refuses JSON with %s with 400, saying why', async (_name, url, body) => {
+      const res = await raw(url, 'application/json', body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: 'Bad Request', message: FORBIDDEN_JSON_KEY_MESSAGE });
+      expect((await store.reviewQueue.findOne({ _id: 'B' }))!.version).toBe(1);
+    });
+
+    it('keeps fastify\'s messages for malformed and empty JSON', async () => {
+      const malformed = await raw('/reviews/B/approve', 'application/json', '{"version":1,');
+      expect(malformed.statusCode).toBe(400);
+      expect(malformed.json()).toEqual({ error: 'Bad Request', message: "Body is not valid JSON but content-type is set to 'application/json'" });
+      const empty = await raw('/reviews/B/approve', 'application/json', '');
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json().message).toMatch(/empty/i);
+    });
+
     it('refuses a body over API_BODY_LIMIT_BYTES with 413', async () => {
       const res = await post('/reviews/B/reject', { version: 1, reason: 'x'.repeat(5000) });
       expect(res.statusCode).toBe(413);
@@ -287,7 +368,8 @@ describe('Review API', () => {
       const s = res.json();
       const pending = await store.reviewQueue.countDocuments({ status: 'pending' });
       expect(s.pending).toBe(pending);
-      expect(s.pending + s.approved + s.rejected).toBe(5);
+      // Five seeded before all tests, F and G by the correction tests.
+      expect(s.pending + s.approved + s.rejected).toBe(7);
       // B (T0 + 1 s) is the oldest still pending.
       expect(s.oldest_pending_created_at).toBe(new Date(T0.getTime() + 1000).toISOString());
       expect(s.oldest_pending_age_seconds).toBeGreaterThan((Date.now() - T0.getTime()) / 1000 - 60);

@@ -9,12 +9,18 @@
  *   `ocr_jobs` by `dedupe_key` (unique index, equal to the document id for accepted jobs);
  * - each `$group` has one `$sum` ({@link groupedSums}), because FerretDB 1.24 computes only the
  *   first accumulator and has no `$avg`/`$percentile` (docs/ferretdb-gaps.md). Means come from
- *   sum ÷ count and p95 from the per-group totals, in TypeScript.
+ *   sum ÷ count;
+ * - a p95 over per-group totals (per document, per job) is taken in TypeScript from the grouped
+ *   rows; a p95 over the calls of one group (per agent, model, provider) is one small query per
+ *   group that reads the single record at the p95 rank ({@link callCostAtRank}).
+ *
+ * Every p95 here is nearest-rank: the value at ascending 1-based rank ⌈0.95·n⌉ of the n values
+ * ({@link nearestRank}; the same rank as `percentile` in app/src/reporting/run-report.ts), so it is
+ * always one of the values, and for n ≤ 20 it is the largest.
  *
  * Units: USD, calls (model calls = cost records), dates as UTC `Date`s; ranges are `[from, to)`.
  */
 import type { Collection, Filter } from 'mongodb';
-import { percentile } from '../reporting/run-report.js';
 import { groupedSums } from './aggregate.js';
 import type { CostRecord, OcrJob } from './collections.js';
 
@@ -35,8 +41,12 @@ export const COST_DIMENSION_FIELDS = {
 export type CostDimension = keyof typeof COST_DIMENSION_FIELDS;
 export const COST_DIMENSIONS = Object.keys(COST_DIMENSION_FIELDS) as CostDimension[];
 
-/** Dimensions whose groups are units of work, so a p95 over their totals is meaningful. */
-const PER_UNIT_DIMENSIONS: readonly CostDimension[] = ['document', 'job'];
+/**
+ * Dimensions whose groups are categories of model calls (few groups, many calls each): their rows
+ * carry the mean and p95 cost of one call in the group. Document and job groups are units of work
+ * instead: their distribution is the mean and p95 of the per-group totals.
+ */
+export const PER_CALL_DIMENSIONS: readonly CostDimension[] = ['agent', 'model', 'provider'];
 
 /** The percentile the API reports (issue 3: "with mean, p95 and total"). */
 export const COST_PERCENTILE = 95;
@@ -44,9 +54,21 @@ export const COST_PERCENTILE = 95;
 /** Totals of one group. `key` is `null` for records that lack the grouped field. */
 export interface CostRow {
   key: string | null;
+  /** Model calls (cost records) in the group. */
   calls: number;
   total_usd: number;
+  /** total_usd ÷ calls; 0 for no calls. */
   mean_usd_per_call: number;
+  /**
+   * Nearest-rank p95 of `cost_usd` over the group's calls. Set on agent, model and provider rows
+   * ({@link PER_CALL_DIMENSIONS}); absent on document and job rows and in one document's breakdown.
+   */
+  p95_usd_per_call?: number;
+}
+
+/** A row of an agent, model or provider group, with its per-call p95. */
+export interface CallCostRow extends CostRow {
+  p95_usd_per_call: number;
 }
 
 export interface CostSummary {
@@ -59,7 +81,8 @@ export interface CostSummary {
   mean_usd_per_document: number;
   /** Nearest-rank p95 of per-document totals; 0 when there are no documents. */
   p95_usd_per_document: number;
-  by_provider: CostRow[];
+  /** Per provider: calls, total, and mean and p95 per call. */
+  by_provider: CallCostRow[];
   /** Price-table versions on the records of the range, sorted. */
   price_table_versions: string[];
 }
@@ -72,11 +95,22 @@ export interface CostsByDimension {
   groups: number;
   total_usd: number;
   calls: number;
-  /** Mean of per-group totals; 0 when there are no groups. */
+  /**
+   * Mean of the per-group totals (total ÷ groups); 0 when there are no groups. For `document` and
+   * `job`, the mean cost of a document or job; for `agent`, `model` and `provider`, the mean spend
+   * of one such category (their per-call mean is on each row).
+   */
   mean_usd_per_group: number;
-  /** Nearest-rank p95 of per-group totals, for `document` and `job` only; otherwise null. */
-  p95_usd_per_group: number | null;
-  /** At most `limit` rows, by total descending (ties by key ascending). */
+  /**
+   * Nearest-rank p95 of the per-group totals; 0 when there are no groups. For `document` and `job`,
+   * the p95 cost of a document or job; for `agent`, `model` and `provider` (a handful of groups,
+   * so usually the largest total), see each row's `p95_usd_per_call` for the per-call p95.
+   */
+  p95_usd_per_group: number;
+  /**
+   * At most `limit` rows, by total descending (ties by key ascending). Agent, model and provider
+   * rows also carry `p95_usd_per_call`.
+   */
   rows: CostRow[];
 }
 
@@ -150,15 +184,75 @@ async function groupRows(costRecords: Collection<CostRecord>, match: Filter<Cost
   return toRows(await groupedSums(costRecords, match, `$${field}`, SUMS)).sort(byTotalDesc);
 }
 
+/** The ranked read, and once more after a recount if records were deleted in between; bounded so a draining collection cannot keep it looping. */
+const RANKED_READ_ATTEMPTS = 2;
+
 /**
- * Spend over a time range: total, calls, documents, mean and p95 per document, by provider, and
- * the price-table versions seen. Four small aggregations plus one `distinct`, all after a
- * `created_at` match; memory is one row per document of the range.
+ * The 1-based ascending rank of the nearest-rank `p`th percentile of `count` values: ⌈p/100·count⌉,
+ * at least 1. 0 when `count` is 0. The same rank as `percentile` (app/src/reporting/run-report.ts).
+ */
+export function nearestRank(count: number, p: number): number {
+  return count <= 0 ? 0 : Math.max(1, Math.ceil((p / 100) * count));
+}
+
+/**
+ * The nearest-rank `p`th percentile of `cost_usd` over the records matching `filter`, of which
+ * there are `count` (from the grouped sums). Reads one record on the server: sorted by cost
+ * descending, it skips the `count − rank` dearer records. MongoDB keeps at most that many + 1 in
+ * its top-k sort (5% of the group for p95); FerretDB has no `$percentile` (docs/ferretdb-gaps.md).
+ *
+ * Cost records are append-only, so the count can only grow between the two queries, shifting the
+ * rank by the calls recorded meanwhile. If records were deleted in between and the rank is gone,
+ * it counts again once.
+ * @returns USD; 0 when `count` is 0.
+ */
+export async function callCostAtRank(costRecords: Collection<CostRecord>, filter: Filter<CostRecord>, count: number, p: number): Promise<number> {
+  let n = count;
+  for (let attempt = 1; attempt <= RANKED_READ_ATTEMPTS && n > 0; attempt++) {
+    const [row] = await costRecords
+      .find(filter, { projection: { _id: 0, cost_usd: 1 } })
+      .sort({ cost_usd: -1 })
+      .skip(n - nearestRank(n, p))
+      .limit(1)
+      .toArray();
+    if (row) return row.cost_usd;
+    n = await costRecords.countDocuments(filter);
+  }
+  return 0;
+}
+
+/** The nearest-rank `p`th percentile of in-memory values (per-group totals); 0 for none. */
+function percentileOf(values: number[], p: number): number {
+  const rank = nearestRank(values.length, p);
+  return rank === 0 ? 0 : [...values].sort((a, b) => a - b)[rank - 1]!;
+}
+
+/** Adds `p95_usd_per_call` to each row of a grouping by `field` within `match`: one query per row. */
+async function withCallP95(
+  costRecords: Collection<CostRecord>,
+  match: Filter<CostRecord>,
+  field: keyof CostRecord,
+  rows: CostRow[],
+): Promise<CallCostRow[]> {
+  return Promise.all(
+    rows.map(async (row) => ({
+      ...row,
+      // `{ field: null }` also matches records without the field: the `$group` key of both is null.
+      p95_usd_per_call: await callCostAtRank(costRecords, { ...match, [field]: row.key } as Filter<CostRecord>, row.calls, COST_PERCENTILE),
+    })),
+  );
+}
+
+/**
+ * Spend over a time range: total, calls, documents, mean and p95 per document, by provider (with
+ * mean and p95 per call), and the price-table versions seen. Four small aggregations, one
+ * `distinct` and one ranked read per provider, all after a `created_at` match; memory is one row
+ * per document of the range.
  */
 export async function costSummary(costRecords: Collection<CostRecord>, range: DateRange): Promise<CostSummary> {
   const match = rangeMatch(range);
   const perDocument = await groupRows(costRecords, match, 'document_id');
-  const byProvider = await groupRows(costRecords, match, 'provider');
+  const byProvider = await withCallP95(costRecords, match, 'provider', await groupRows(costRecords, match, 'provider'));
   const versions = (await costRecords.distinct('price_table_version', match)).filter((v): v is string => typeof v === 'string').sort();
   const totals = perDocument.map((r) => r.total_usd);
   const total = sum(totals);
@@ -169,17 +263,21 @@ export async function costSummary(costRecords: Collection<CostRecord>, range: Da
     calls: sum(perDocument.map((r) => r.calls)),
     documents: perDocument.length,
     mean_usd_per_document: perDocument.length > 0 ? total / perDocument.length : 0,
-    p95_usd_per_document: percentile(totals, COST_PERCENTILE),
+    p95_usd_per_document: percentileOf(totals, COST_PERCENTILE),
     by_provider: byProvider,
     price_table_versions: versions,
   };
 }
 
 /**
- * Spend over a time range grouped by one dimension, with calls, total and mean per call for each
- * group, sorted by total descending and capped at `limit` rows. The overall figures (groups,
- * total, mean and, for documents and jobs, p95 of the per-group totals) cover every group, not
- * just the returned rows.
+ * Spend over a time range grouped by one dimension, sorted by total descending and capped at
+ * `limit` rows. What "mean" and "p95" are depends on the dimension:
+ * - every row: calls, total and mean per call (total ÷ calls);
+ * - `agent`, `model`, `provider` rows also: `p95_usd_per_call`, the nearest-rank p95 of `cost_usd`
+ *   over that group's calls in the range (one ranked read per returned row; these groups are few);
+ * - overall: groups, total, calls, and the mean and nearest-rank p95 of the per-group totals,
+ *   which for `document` and `job` are the cost per document or job. They cover every group, not
+ *   just the returned rows.
  *
  * @param limit most rows to return, ≥ 1 (the route caps it).
  */
@@ -189,9 +287,12 @@ export async function costsByDimension(
   range: DateRange,
   limit: number,
 ): Promise<CostsByDimension> {
-  const rows = await groupRows(costRecords, rangeMatch(range), COST_DIMENSION_FIELDS[dimension]);
+  const match = rangeMatch(range);
+  const field = COST_DIMENSION_FIELDS[dimension];
+  const rows = await groupRows(costRecords, match, field);
   const totals = rows.map((r) => r.total_usd);
   const total = sum(totals);
+  const shown = rows.slice(0, Math.max(1, limit));
   return {
     dimension,
     from: range.from,
@@ -200,8 +301,8 @@ export async function costsByDimension(
     total_usd: total,
     calls: sum(rows.map((r) => r.calls)),
     mean_usd_per_group: rows.length > 0 ? total / rows.length : 0,
-    p95_usd_per_group: PER_UNIT_DIMENSIONS.includes(dimension) ? percentile(totals, COST_PERCENTILE) : null,
-    rows: rows.slice(0, Math.max(1, limit)),
+    p95_usd_per_group: percentileOf(totals, COST_PERCENTILE),
+    rows: PER_CALL_DIMENSIONS.includes(dimension) ? await withCallP95(costRecords, match, field, shown) : shown,
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import type { Collection, Filter } from 'mongodb';
 import { DOCUMENT_TYPE_SCHEMAS } from '../domain/document-types.js';
-import { decideApproval, scoreCompleteness, type ApprovalThresholds } from '../domain/completeness.js';
+import { decideApproval, scoreCompleteness, type ApprovalThresholds, type CompletenessReport } from '../domain/completeness.js';
 import {
   FIELD_OWNERS,
   fieldsOwnedBy,
@@ -131,6 +131,25 @@ export interface DecisionResult {
   decision: ReviewDecision;
 }
 
+/**
+ * The approval rule after a reviewer's correction: approved when the re-scored completeness
+ * reaches `minCompleteness` (AUTO_APPROVE_MIN_COMPLETENESS, default 0.95, which for every document
+ * type, at most 9 required fields, means every required field present and valid); otherwise
+ * pending, with the completeness shortfall as the reason.
+ *
+ * Unlike the pipeline's auto-approval (`decideApproval`), required fields below
+ * `minFieldConfidence` do not hold the item back: the reviewer has seen the whole item, including
+ * its low-confidence fields, and corrected what was wrong. They are still reported in
+ * `lowConfidence` (and stored as `low_confidence_fields`).
+ */
+export function decideAfterCorrection(
+  report: CompletenessReport,
+  thresholds: ApprovalThresholds,
+): { status: 'approved'; reasons: [] } | { status: 'pending'; reasons: string[] } {
+  const rule = decideApproval({ ...report, lowConfidence: [] }, thresholds);
+  return rule.status === 'auto_approved' ? { status: 'approved', reasons: [] } : { status: 'pending', reasons: rule.reasons };
+}
+
 /** UTC day `YYYY-MM-DD`. */
 function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -224,11 +243,18 @@ export class ReviewStore {
   }
 
   /**
-   * Applies a reviewer's field corrections to a pending item at `version`: each value is checked
-   * with `validateField`, stored as a field with confidence 1 from provider `human` (model = the
-   * reviewer), completeness is re-scored for the (possibly corrected) document type, and the item
-   * is approved when the approval rule passes, else stays pending with the new missing lists.
-   * @throws InvalidCorrectionError, ReviewNotFoundError, ReviewConflictError.
+   * Applies a reviewer's field corrections to a pending item at `version` (issue 3: "correct
+   * fields, which recomputes the completeness score and approves when the document becomes
+   * complete"):
+   * - each value is checked with `validateField` and stored with the reviewer as its source:
+   *   confidence 1, provider `human`, model = the reviewer's token `sub`, agent = the field's owner;
+   * - completeness is re-scored for the (possibly corrected) document type;
+   * - the item is approved when the new score reaches `thresholds.minCompleteness`
+   *   ({@link decideAfterCorrection}; low model confidence of the other fields no longer holds it
+   *   back), else it stays pending with the new score, missing lists and reasons.
+   * The decision record keeps each corrected field's value before and after.
+   * @throws InvalidCorrectionError, ReviewNotFoundError, ReviewConflictError (stale `version` or no
+   *   longer pending: the optimistic check).
    */
   async correct(
     documentId: string,
@@ -255,8 +281,8 @@ export class ReviewStore {
     const typeField = fields.document_type;
     const documentType = (typeField?.valid ? typeField.value : (document?.document_type ?? current.document_type)) as DocumentType;
     const report = scoreCompleteness(documentType, fields, thresholds);
-    const approval = decideApproval(report, thresholds);
-    const status: ReviewStatus = approval.status === 'auto_approved' ? 'approved' : 'pending';
+    const approval = decideAfterCorrection(report, thresholds);
+    const status = approval.status;
 
     const after = await this.store.reviewQueue.findOneAndUpdate(
       { _id: documentId, version: input.version, status: 'pending' },

@@ -48,13 +48,38 @@ export const budgetQuery = {
   },
 } as const;
 
+const P95_DEFINITION = 'Nearest-rank p95: the value at ascending rank ⌈0.95·n⌉ of the n values (the largest when n ≤ 20).';
+const costRowProperties = {
+  key: { type: ['string', 'null'], description: 'The group: document id, job id, agent, model, provider or tier; null for records without the field.' },
+  calls: { ...count, description: 'Model calls (cost records) in the group.' },
+  total_usd: { ...usd, description: 'Sum of cost_usd of the group.' },
+  mean_usd_per_call: { ...usd, description: 'total_usd ÷ calls: mean cost of one model call in the group.' },
+} as const;
+const p95PerCall = { ...usd, description: `p95 of cost_usd over the group's calls. ${P95_DEFINITION}` } as const;
 const costRow = {
   type: 'object',
   additionalProperties: false,
   required: ['key', 'calls', 'total_usd', 'mean_usd_per_call'],
-  properties: { key: { type: ['string', 'null'] }, calls: count, total_usd: usd, mean_usd_per_call: usd },
+  properties: costRowProperties,
 } as const;
 const costRows = { type: 'array', items: costRow } as const;
+/** A provider, agent or model row: a category of calls, so it also gives the p95 of one call. */
+const callCostRow = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'calls', 'total_usd', 'mean_usd_per_call', 'p95_usd_per_call'],
+  properties: { ...costRowProperties, p95_usd_per_call: p95PerCall },
+} as const;
+/** Rows of `/costs/by/:dimension`: `p95_usd_per_call` is set for agent, model and provider only. */
+const dimensionRow = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['key', 'calls', 'total_usd', 'mean_usd_per_call'],
+  properties: {
+    ...costRowProperties,
+    p95_usd_per_call: { ...p95PerCall, description: `${p95PerCall.description} Set on agent, model and provider rows; absent on document and job rows (see p95_usd_per_group).` },
+  },
+} as const;
 
 const summaryResponse = {
   type: 'object',
@@ -69,9 +94,9 @@ const summaryResponse = {
     total_usd: usd,
     calls: count,
     documents: count,
-    mean_usd_per_document: usd,
-    p95_usd_per_document: usd,
-    by_provider: costRows,
+    mean_usd_per_document: { ...usd, description: 'total_usd ÷ documents.' },
+    p95_usd_per_document: { ...usd, description: `p95 of the per-document totals. ${P95_DEFINITION}` },
+    by_provider: { type: 'array', items: callCostRow, description: 'Per provider: calls, total, mean and p95 per call.' },
     price_table_versions: versions,
     current_price_table_version: { type: 'string' },
   },
@@ -85,12 +110,20 @@ const byDimensionResponse = {
     dimension: { type: 'string', enum: COST_DIMENSIONS },
     from: instant,
     to: instant,
-    groups: count,
+    groups: { ...count, description: 'Groups in the range (rows may be capped by limit).' },
     total_usd: usd,
     calls: count,
-    mean_usd_per_group: usd,
-    p95_usd_per_group: { type: ['number', 'null'], minimum: 0 },
-    rows: costRows,
+    mean_usd_per_group: {
+      ...usd,
+      description: 'total_usd ÷ groups: the mean cost per document or job; for agent, model and provider, the mean spend per category.',
+    },
+    p95_usd_per_group: {
+      ...usd,
+      description:
+        `p95 of the per-group totals over every group: the p95 cost per document or job. For agent, model and provider ` +
+        `(a handful of groups) it is a spread between categories; their per-call p95 is each row's p95_usd_per_call. ${P95_DEFINITION}`,
+    },
+    rows: { type: 'array', items: dimensionRow },
   },
 } as const;
 
@@ -164,12 +197,17 @@ const priceTableResponse = {
 /** Route schemas, keyed by route. Each lists its success schema and every error status. */
 export const COST_ROUTE_SCHEMAS = {
   summary: {
-    summary: 'Spend over a time range: total, calls, documents, mean and p95 per document, by provider.',
+    summary: 'Spend over a time range: total, calls, documents, mean and p95 per document, by provider (mean and p95 per call).',
     querystring: rangeQuery,
     response: { 200: summaryResponse, ...ERROR_RESPONSES },
   },
   byDimension: {
     summary: 'Spend grouped by document, enrichment job, agent, model or provider, by total descending.',
+    description:
+      'Every row gives calls, total and mean per call. Agent, model and provider rows also give p95_usd_per_call: ' +
+      "the p95 of cost_usd over that group's calls in the range. The overall figures cover every group: total, calls, " +
+      'and the mean and p95 of the per-group totals (for document and job, the cost per document or job). ' +
+      P95_DEFINITION,
     params: dimensionParams,
     querystring: byDimensionQuery,
     response: { 200: byDimensionResponse, ...ERROR_RESPONSES },

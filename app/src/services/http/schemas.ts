@@ -26,8 +26,9 @@ export const errorSchema = {
 
 /**
  * Response schemas of the error statuses every authenticated route can answer with
- * (400 validation, 401/403 auth, 404, 409, 413 body too large, 429 rate limit, 500, 503).
- * Spread into a route's `response` next to its success schema.
+ * (400 validation, 401/403 auth, 404, 413 body too large, 429 rate limit, 500, 503).
+ * Spread into a route's `response` next to its success schema; routes that take a body add 415
+ * (a content type other than `application/json`) and, where they apply, 409.
  */
 export const ERROR_RESPONSES = {
   400: errorSchema,

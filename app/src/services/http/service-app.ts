@@ -76,6 +76,9 @@ export function trustProxySetting(value: string): boolean | string[] {
  * - Every route but `/health` needs a bearer token with one of `allowedRoles`; 401/403 otherwise.
  * - Rate limit: `API_RATE_LIMIT_PER_MINUTE` per client IP and token `sub` (per IP when the token
  *   is absent or invalid), 429 beyond.
+ * - Request bodies: `application/json` only; another content type gets 415 `{ error: 'Unsupported
+ *   Media Type', message: UNSUPPORTED_MEDIA_TYPE_MESSAGE }`, a JSON body with a `__proto__` key (or a
+ *   `constructor` key holding `prototype`) 400 with FORBIDDEN_JSON_KEY_MESSAGE.
  * - Errors: 4xx as `{ error, message }`; 5xx as `{ error: 'Internal Server Error', message:
  *   'internal error', request_id }`, with the real error logged under the request id.
  * @throws Error when `API_JWT_SECRET` is unset or only one TLS file is set.
@@ -133,6 +136,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   // --- app plugins ---
+  acceptJsonBodiesOnly(app);
   registerOpsRoutes(app, { metrics, checks: { mongodb: () => store.ping() } });
 
   const authOptions = {
@@ -179,6 +183,10 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
     if (error.validation) {
       return reply.code(400).send({ error: 'Bad Request', message: error.message });
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      // fastify's own message is just "Unsupported Media Type"; say what is accepted instead.
+      return reply.code(415).send({ error: 'Unsupported Media Type', message: UNSUPPORTED_MEDIA_TYPE_MESSAGE });
+    }
     return reply.code(status).send({ error: error.error ?? httpReason(status), message: error.message });
   });
   app.setNotFoundHandler(async (request, reply) =>
@@ -188,6 +196,53 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
   // --- routes ---
   await app.register(options.routes, { config, store, metrics, service });
   return app;
+}
+
+/** The 415 message of a request body that is not `application/json`. */
+export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = 'request bodies must have content-type application/json';
+/** The 400 message of a JSON body refused for prototype-poisoning keys. */
+export const FORBIDDEN_JSON_KEY_MESSAGE = 'body must not contain a __proto__ key or a constructor key holding prototype';
+
+/** A JSON body that is valid JSON but carries a prototype-poisoning key; answered as 400. */
+class ForbiddenJsonKeyError extends Error {
+  readonly statusCode = 400;
+  readonly error = 'Bad Request';
+  constructor() {
+    super(FORBIDDEN_JSON_KEY_MESSAGE);
+    this.name = 'ForbiddenJsonKeyError';
+  }
+}
+
+/**
+ * Leaves `application/json` as the only request-body type (routes' body schemas are JSON), so any
+ * other content type (`text/plain`, form posts, ...) is answered 415 rather than reaching schema
+ * validation as a string ("body must be object").
+ *
+ * JSON is still parsed by fastify's own parser, which refuses `__proto__` keys and `constructor`
+ * keys holding `prototype` (secure-json-parse, protection against prototype poisoning) but answers
+ * them with the same "Body is not valid JSON" as a syntax error. The wrapper tells the two apart
+ * (a refused body that plain `JSON.parse` accepts is valid JSON with a forbidden key) and answers
+ * 400 {@link FORBIDDEN_JSON_KEY_MESSAGE}; every other parse error keeps fastify's own message.
+ */
+function acceptJsonBodiesOnly(app: FastifyInstance): void {
+  const secureJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    secureJsonParser(request, text, (error, value) => {
+      if (error && isPlainJson(text)) done(new ForbiddenJsonKeyError(), undefined);
+      else done(error, value);
+    });
+  });
+}
+
+function isPlainJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function httpReason(status: number): string {

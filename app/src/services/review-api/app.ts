@@ -86,7 +86,8 @@ async function sendDomainError(reply: FastifyReply, error: unknown): Promise<Fas
   throw error;
 }
 
-const decisionResponses = { 200: decisionResponseSchema, 409: errorSchema, ...ERROR_RESPONSES } as const;
+/** Decision routes take a JSON body, so they also answer 409 (lost version check) and 415 (not JSON). */
+const decisionResponses = { 200: decisionResponseSchema, 409: errorSchema, 415: errorSchema, ...ERROR_RESPONSES } as const;
 
 /** The Review API routes. Options: the shared service dependencies. */
 export const reviewRoutes: FastifyPluginAsync<ServiceRouteOptions> = async (app, { config, store, metrics }) => {
@@ -213,6 +214,15 @@ export const reviewRoutes: FastifyPluginAsync<ServiceRouteOptions> = async (app,
     {
       schema: {
         summary: 'Correct fields; re-scores completeness and approves the item when it becomes complete',
+        description:
+          'Each corrected value is checked against its field schema (400 otherwise) and stored with the reviewer as its ' +
+          'source: confidence 1, provider `human`, model = the reviewer (token `sub`). Completeness is then re-scored ' +
+          'for the document type. The item is **approved** when the new completeness score reaches ' +
+          'AUTO_APPROVE_MIN_COMPLETENESS (default 0.95: every required field present and valid), even if other ' +
+          'required fields keep a model confidence below AUTO_APPROVE_MIN_FIELD_CONFIDENCE, because the reviewer has ' +
+          'seen the whole item; otherwise it stays **pending** with the new score, missing fields and reasons. ' +
+          'The decision record keeps each corrected field before and after. `version` must be the item\'s current ' +
+          'version: a stale version, or an item no longer pending, gets 409.',
         tags: ['decisions'],
         params: documentIdParams,
         body: correctionsBodySchema,
