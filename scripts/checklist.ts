@@ -9,6 +9,8 @@
  *   npm run checklist -- --lines      # list the checklist's lines with their anchors and mapped ids
  *                                     #   (needs ../shared/seed/production-deployment-checklist.md)
  *
+ * Any other argument prints the usage and exits 2.
+ *
  * The mapping never quotes the checklist: a line is identified by an anchor, the first 10 hex
  * characters of the SHA-256 of its normalised text together with its heading and parent line
  * ({@link anchorOf}). The generated page depends on the mapping only, so it is the same whether
@@ -19,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -332,10 +335,48 @@ export function renderCoverage(map: CoverageMap): string {
 // ---------------------------------------------------------------------------------------------
 // Command line
 
+/** The usage text, printed by `--help` and after a usage error. */
+export const USAGE = `usage: npm run checklist [-- --check | --lines]
+
+  (no option)  regenerate ${COVERAGE_MD} from ${COVERAGE_YAML}
+  --check      exit 1 when the committed ${COVERAGE_MD} is out of date
+  --lines      list the checklist's lines with their anchors and mapped ids (needs the checklist)`;
+
+/** What to do, from the command line. */
+export type ChecklistCommand = 'write' | 'check' | 'lines' | 'help';
+
+/**
+ * Parses the command line.
+ * @throws Error (parseArgs's message) for an unknown option or a positional argument; Error when
+ *   `--check` and `--lines` are both given.
+ */
+export function parseChecklistArgs(argv: string[]): ChecklistCommand {
+  const { values } = parseArgs({
+    args: argv,
+    options: { check: { type: 'boolean' }, lines: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  if (values.check && values.lines) throw new Error('--check and --lines do not go together');
+  return values.lines ? 'lines' : values.check ? 'check' : 'write';
+}
+
 function main(argv: string[]): number {
+  let command: ChecklistCommand;
+  try {
+    command = parseChecklistArgs(argv);
+  } catch (err) {
+    console.error(`checklist: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
   const map = loadCoverageMap();
   const target = path.join(REPO_ROOT, COVERAGE_MD);
-  if (argv.includes('--lines')) {
+  if (command === 'lines') {
     if (!existsSync(CHECKLIST_PATH)) {
       console.error(`checklist not found at ${CHECKLIST_PATH}`);
       return 2;
@@ -348,7 +389,7 @@ function main(argv: string[]): number {
     return 0;
   }
   const rendered = renderCoverage(map);
-  if (argv.includes('--check')) {
+  if (command === 'check') {
     const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
     if (current !== rendered) {
       console.error(`${COVERAGE_MD} is out of date: run npm run checklist`);

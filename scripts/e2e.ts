@@ -7,7 +7,13 @@
  *
  * Exit code: 0 when every accepted job completed; 1 when a job was lost (not terminal at the
  * deadline, or completed without an enriched document), failed (dead-lettered), or the run
- * crashed (a process died); 2 for a usage or configuration error; 130 when interrupted.
+ * crashed (a process died); 2 for a usage or configuration error (one line on stderr), including
+ * a fixed port (REVIEW_API_PORT, COST_API_PORT) already in use; 130 when interrupted. Jobs still
+ * open when the run was interrupted or crashed are reported as unfinished, not lost.
+ *
+ * Every child runs in its own process group (so a terminal's Ctrl-C reaches only this script,
+ * which stops them in order) and is registered with the watchdog of `scripts/lib/reaper.ts`,
+ * which stops them if this script is killed outright (SIGKILL).
  *
  * Models: offline rules unless OLLAMA_HOST (phase 1) and/or ANTHROPIC_API_KEY (phase 2) are set.
  *
@@ -19,8 +25,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, existsSync, openSync } from 'node:fs';
+import { access, mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
@@ -36,7 +42,8 @@ import { Store } from '../app/src/store/store.js';
 import { createMetrics, type Metrics } from '../app/src/metrics/catalog.js';
 import { SCRAPE_JOBS } from '../app/src/metrics/exporters.js';
 import { registerOpsRoutes } from '../app/src/ops/http.js';
-import { ensureBinaries, freePorts, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
+import { assertPortFree, ensureBinaries, freePorts, listensOn, PortInUseError, REPO_ROOT, startLocalServices, type LocalServices } from './lib/local-services.js';
+import { sharedReaper } from './lib/reaper.js';
 // The live check itself (and the dashboards it builds) is imported only with --with-prometheus.
 import { DEFAULT_SCRAPE_SECONDS, findPrometheusTool, INSTALL_PROMETHEUS_HINT, startPrometheus, type PrometheusServer, type ScrapeJob } from './lib/prometheus.js';
 
@@ -78,8 +85,10 @@ interface Args {
   prometheusSeconds: number;
 }
 
-/** A mistake in the command line: one line and the usage, exit 2 (not a crash). */
+/** A mistake in the command line: one line pointing at `--help`, exit 2 (not a crash). */
 class UsageError extends Error {}
+/** The run cannot start as configured (a port in use, a path it cannot write): one line, exit 2. */
+class SetupError extends Error {}
 
 function parseCli(argv: string[]): Args {
   let parsed;
@@ -131,8 +140,88 @@ function parseCli(argv: string[]): Args {
 interface Child {
   name: string;
   proc: ChildProcess;
+  /** The port its ops server (`/health`) listens on. */
+  port: number;
+  /** The host it binds, for the port probe after a failed start. */
+  host: string;
+  /** For a fixed port (the APIs): the environment variable that sets it. */
+  portVariable?: string;
   healthUrl: string;
   exited: Promise<number | null>;
+}
+
+/** The fixed ports a run listens on: the APIs' (agents, workers and Prometheus take free ones). */
+interface FixedPort {
+  variable: 'REVIEW_API_PORT' | 'COST_API_PORT';
+  service: string;
+  port: number;
+}
+
+function fixedPorts(config: AppConfig): FixedPort[] {
+  return [
+    { variable: 'REVIEW_API_PORT', service: 'the Review API', port: config.REVIEW_API_PORT },
+    { variable: 'COST_API_PORT', service: 'the Cost API', port: config.COST_API_PORT },
+  ];
+}
+
+/** The one line for a fixed port that another process holds. */
+function portBusyMessage(busy: FixedPort, host: string, suggestion: string): string {
+  return (
+    `port ${busy.port} on ${host} (${busy.variable}, ${busy.service}) is already in use; another run (e.g. ./run-e2e-test.sh --serve) may hold it. ` +
+    `Stop it, or choose other ports: ${suggestion} ./run-e2e-test.sh ...`
+  );
+}
+
+/** `REVIEW_API_PORT=a COST_API_PORT=b` with two ports free on `host` above `above`, for the hint. */
+async function suggestPorts(host: string, above: number): Promise<string> {
+  const free: number[] = [];
+  for (let port = above + 1; port < Math.min(above + 200, 65_535) && free.length < 2; port++) {
+    if (await assertPortFree(host, port).then(() => true, () => false)) free.push(port);
+  }
+  return free.length === 2 ? `REVIEW_API_PORT=${free[0]} COST_API_PORT=${free[1]}` : 'REVIEW_API_PORT=... COST_API_PORT=...';
+}
+
+/**
+ * Before anything starts: each fixed port must be free on API_HOST (probed by listening on it);
+ * otherwise the health check of our API would be answered by whatever holds it.
+ * @throws SetupError naming the port when one is taken or both are the same.
+ */
+async function checkFixedPorts(config: AppConfig): Promise<void> {
+  const ports = fixedPorts(config);
+  if (ports[0]!.port === ports[1]!.port) throw new SetupError(`REVIEW_API_PORT and COST_API_PORT are both ${ports[0]!.port}; give them different ports`);
+  for (const fixed of ports) {
+    try {
+      await assertPortFree(config.API_HOST, fixed.port);
+    } catch (err) {
+      if (!(err instanceof PortInUseError)) throw new SetupError(`cannot listen on ${config.API_HOST}:${fixed.port} (${fixed.variable}): ${(err as Error).message}`);
+      throw new SetupError(portBusyMessage(fixed, config.API_HOST, await suggestPorts(config.API_HOST, Math.max(...ports.map((p) => p.port)))));
+    }
+  }
+}
+
+/**
+ * Up-front checks of the paths in the options, so that a typo fails before minutes of work:
+ * `--corpus` must be a folder, `--report`'s folder must exist or be creatable, and writable.
+ * @throws SetupError with the path and the reason.
+ */
+async function checkPaths(args: Args): Promise<void> {
+  const corpus = await stat(args.corpus).catch((err: NodeJS.ErrnoException) => err);
+  if (corpus instanceof Error) {
+    throw new SetupError(`--corpus ${args.corpus}: ${corpus.code === 'ENOENT' ? 'no such folder' : corpus.message}`);
+  }
+  if (!corpus.isDirectory()) throw new SetupError(`--corpus ${args.corpus}: a file, not a folder; give the folder holding the .json documents`);
+  if (args.report === undefined) return;
+  const report = path.resolve(args.report);
+  const existing = await stat(report).catch(() => null);
+  if (existing?.isDirectory()) throw new SetupError(`--report ${args.report}: a folder; give a file name, e.g. ${path.join(args.report, 'report.json')}`);
+  const folder = path.dirname(report);
+  try {
+    await mkdir(folder, { recursive: true });
+    await access(folder, fsConstants.W_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new SetupError(`--report ${args.report}: its folder ${folder} cannot be created or written (${e.code ?? e.message})`);
+  }
 }
 
 const TSX_LOADER = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
@@ -145,32 +234,72 @@ function exitOf(child: Child): string | null {
   return null;
 }
 
-function spawnCli(name: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, healthUrl: string): Child {
-  const log = createWriteStream(path.join(logDir, `${name}.log`));
-  // Own process group: a terminal's Ctrl-C reaches only this script, which stops workers first.
-  const proc = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  proc.stdout!.pipe(log);
-  proc.stderr!.pipe(log);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { name, proc, healthUrl, exited };
+interface SpawnSpec {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  logDir: string;
+  port: number;
+  host: string;
+  portVariable?: string;
 }
 
+function spawnCli(spec: SpawnSpec): Child {
+  // The log file itself as stdout/stderr, not a pipe through this script: a child whose stdout
+  // was a socket to a dead parent was seen to hang in its SIGTERM shutdown (and logs would stop).
+  const logFd = openSync(path.join(spec.logDir, `${spec.name}.log`), 'a');
+  // Own process group: a terminal's Ctrl-C reaches only this script, which stops workers first.
+  const proc = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...spec.args], { cwd: REPO_ROOT, env: spec.env, stdio: ['ignore', logFd, logFd], detached: true });
+  closeSync(logFd);
+  const pgid = proc.pid;
+  if (pgid !== undefined) sharedReaper().add(pgid);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      if (pgid !== undefined) sharedReaper().remove(pgid);
+      resolve(code);
+    }),
+  );
+  const { name, port, host, portVariable } = spec;
+  return { name, proc, port, host, ...(portVariable ? { portVariable } : {}), healthUrl: `http://127.0.0.1:${port}/health`, exited };
+}
+
+/**
+ * Waits until `child` answers `/health` with 2xx. An answer counts only while the child runs and,
+ * where `/proc` tells (Linux), only when the child itself holds the listening socket: another
+ * process on the same port (another run's API) would otherwise pass for it.
+ * @throws SetupError when the child died and its port is held by another process (EADDRINUSE);
+ *   Error when it died otherwise or is not healthy within HEALTH_TIMEOUT_MS.
+ */
 async function waitHealthy(child: Child): Promise<void> {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let last = '';
   while (Date.now() < deadline) {
     const gone = exitOf(child);
-    if (gone) throw new Error(`${child.name} ${gone} during start-up (see its log)`);
+    if (gone) throw await startupFailure(child, gone);
     try {
-      const res = await fetch(child.healthUrl);
-      if (res.ok) return;
-      last = `${res.status} ${await res.text()}`;
+      const res = await fetch(child.healthUrl, { signal: AbortSignal.timeout(10_000) });
+      const body = await res.text();
+      const own = child.proc.pid === undefined ? false : listensOn(child.proc.pid, child.port);
+      if (res.ok && own !== false && exitOf(child) === null) return;
+      last = own === false ? `port ${child.port} is answered by another process, not by ${child.name} (pid ${child.proc.pid})` : `${res.status} ${body}`;
     } catch (err) {
       last = (err as Error).message;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${child.name} not healthy after ${HEALTH_TIMEOUT_MS} ms: ${last}`);
+}
+
+/** Why a child died during start-up: its port taken by another process (a SetupError), or as logged. */
+async function startupFailure(child: Child, gone: string): Promise<Error> {
+  const taken = await assertPortFree(child.host, child.port).then(() => false, (err: unknown) => err instanceof PortInUseError);
+  if (!taken) return new Error(`${child.name} ${gone} during start-up (see its log)`);
+  const fixed = child.portVariable as FixedPort['variable'] | undefined;
+  if (fixed) {
+    const service = fixed === 'REVIEW_API_PORT' ? 'the Review API' : 'the Cost API';
+    return new SetupError(portBusyMessage({ variable: fixed, service, port: child.port }, child.host, await suggestPorts(child.host, child.port)));
+  }
+  return new SetupError(`${child.name} ${gone}: its port ${child.port} was taken by another process during start-up; run again`);
 }
 
 async function stopChildren(children: Child[]): Promise<void> {
@@ -206,13 +335,18 @@ function providerMode(config: AppConfig): { mode: string; models: Record<string,
   return { mode: parts.join('+'), models };
 }
 
-function printSummary(r: RunReport, reportPath: string): void {
+/**
+ * Prints the run's summary. `stopReason` labels the unfinished jobs of a run stopped early
+ * (`run interrupted`, `run crashed`); they are counted by status, not listed one by one.
+ */
+function printSummary(r: RunReport, reportPath: string, stopReason: string): void {
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
   const d = r.documents;
   const lines = [
     '',
     `E2E run on ${r.corpus} (provider mode: ${r.provider_mode})`,
-    `  documents        ${d.submitted} submitted, ${d.accepted} accepted, ${d.rejected} rejected, ${d.completed} completed, ${d.failed} failed, ${d.lost} lost`,
+    `  documents        ${d.submitted} submitted, ${d.accepted} accepted, ${d.rejected} rejected, ${d.completed} completed, ${d.failed} failed, ${d.lost} lost` +
+      (d.unfinished > 0 ? `, ${d.unfinished} unfinished (${stopReason})` : ''),
     `  completeness     ${pct(r.average_completeness)} average   (target >= 95%)`,
     `  auto-approval    ${pct(r.auto_approval_rate)}           (target >= 90%)`,
     `  cost/document    mean $${r.cost_per_document_usd.mean.toFixed(6)}, p95 $${r.cost_per_document_usd.p95.toFixed(6)}   (target <= $0.50)`,
@@ -225,6 +359,11 @@ function printSummary(r: RunReport, reportPath: string): void {
   for (const rej of r.rejections) lines.push(`  rejected         ${rej.file}: ${rej.reason}`);
   for (const f of r.failures) lines.push(`  failed           ${f.document_id}: ${f.reason}`);
   for (const l of r.lost_jobs) lines.push(`  LOST             ${l.document_id} (${l.job_id}) still ${l.status}`);
+  if (r.unfinished_jobs.length > 0) {
+    const byStatus = new Map<string, number>();
+    for (const u of r.unfinished_jobs) byStatus.set(u.status, (byStatus.get(u.status) ?? 0) + 1);
+    lines.push(`  unfinished       ${[...byStatus].map(([status, n]) => `${n} ${status}`).join(', ')} (${stopReason}; listed in the report's unfinished_jobs)`);
+  }
   lines.push(`  report           ${reportPath}`);
   console.log(lines.join('\n'));
 }
@@ -232,16 +371,18 @@ function printSummary(r: RunReport, reportPath: string): void {
 async function main(): Promise<number> {
   const args = parseCli(process.argv.slice(2));
   // Fail on a bad setting before anything starts (the service addresses are filled in later).
-  loadConfig(process.env);
+  const preflight = loadConfig(process.env);
   if (args.withPrometheus && !findPrometheusTool('prometheus')) {
-    throw new UsageError(`--with-prometheus needs the prometheus binary ($PROMETHEUS_BIN, PATH, /usr/bin): run \`${INSTALL_PROMETHEUS_HINT}\``);
+    throw new SetupError(`--with-prometheus needs the prometheus binary ($PROMETHEUS_BIN, PATH, /usr/bin): run \`${INSTALL_PROMETHEUS_HINT}\``);
   }
+  await checkPaths(args);
+  await checkFixedPorts(preflight);
   const listing = await listDocumentFiles(args.corpus).catch((err: Error) => {
-    throw new UsageError(`--corpus ${args.corpus}: ${err.message}`);
+    throw new SetupError(`--corpus ${args.corpus}: ${err.message}`);
   });
   let files = listing.files;
   if (args.limit) files = files.slice(0, args.limit);
-  if (files.length === 0) throw new UsageError(`no .json documents in ${args.corpus}`);
+  if (files.length === 0) throw new SetupError(`--corpus ${args.corpus}: no .json documents in it`);
   if (listing.skipped.length > 0) {
     console.log(`skipping ${listing.skipped.length} entries that are not .json files: ${listing.skipped.slice(0, 5).map((f) => path.basename(f)).join(', ')}${listing.skipped.length > 5 ? ', ...' : ''}`);
   }
@@ -294,17 +435,18 @@ async function main(): Promise<number> {
     };
     const config = loadConfig(env);
     for (const [i, agent] of AGENT_NAMES.entries()) {
-      children.push(spawnCli(`agent-${agent}`, ['agent', agent], { ...env, AGENT_PORT: String(agentPorts[i]) }, logDir, `http://127.0.0.1:${agentPorts[i]}/health`));
+      const port = agentPorts[i]!;
+      children.push(spawnCli({ name: `agent-${agent}`, args: ['agent', agent], env: { ...env, AGENT_PORT: String(port) }, logDir, port, host: config.AGENT_HOST }));
     }
     await Promise.all(children.map(waitHealthy));
     for (let w = 1; w <= args.workers; w++) {
       const port = workerPorts[w - 1]!;
-      children.push(spawnCli(`worker-${w}`, ['worker'], { ...env, WORKER_METRICS_PORT: String(port) }, logDir, `http://127.0.0.1:${port}/health`));
+      children.push(spawnCli({ name: `worker-${w}`, args: ['worker'], env: { ...env, WORKER_METRICS_PORT: String(port) }, logDir, port, host: config.AGENT_HOST }));
     }
     await Promise.all(children.filter((c) => c.name.startsWith('worker')).map(waitHealthy));
     const apis = [
-      spawnCli('review-api', ['review-api'], env, logDir, `http://127.0.0.1:${config.REVIEW_API_PORT}/health`),
-      spawnCli('cost-api', ['cost-api'], env, logDir, `http://127.0.0.1:${config.COST_API_PORT}/health`),
+      spawnCli({ name: 'review-api', args: ['review-api'], env, logDir, port: config.REVIEW_API_PORT, host: config.API_HOST, portVariable: 'REVIEW_API_PORT' }),
+      spawnCli({ name: 'cost-api', args: ['cost-api'], env, logDir, port: config.COST_API_PORT, host: config.API_HOST, portVariable: 'COST_API_PORT' }),
     ];
     children.push(...apis);
     await Promise.all(apis.map(waitHealthy));
@@ -377,7 +519,9 @@ async function main(): Promise<number> {
     const finishedAt = new Date();
 
     const { mode, models } = providerMode(config);
-    const report = await buildRunReport({ store, batchId, corpus: args.corpus, providerMode: mode, models, startedAt: submittedAt, finishedAt });
+    // Stopped early: open jobs are unfinished (nobody waited for them), not lost.
+    const stoppedEarly = interrupt.signal.aborted || crashed !== null;
+    const report = await buildRunReport({ store, batchId, corpus: args.corpus, providerMode: mode, models, startedAt: submittedAt, finishedAt, stoppedEarly });
     const dead = await topicStats(services.nsqdHttpAddress, config.NSQ_DEAD_LETTER_TOPIC);
     const reportPath = path.join(reportsDir, `e2e-${stamp}.json`);
     const interrupted = interrupt.signal.aborted ? String(interrupt.signal.reason) : null;
@@ -389,7 +533,7 @@ async function main(): Promise<number> {
     await writeFile(reportPath, body);
     await writeFile(path.join(reportsDir, 'latest.json'), body);
     if (args.report) await writeFile(path.resolve(args.report), body);
-    printSummary(report, path.relative(process.cwd(), reportPath));
+    printSummary(report, path.relative(process.cwd(), reportPath), interrupt.signal.aborted ? 'run interrupted' : 'run crashed');
     if (crashed) console.error(`run crashed: ${crashed}`);
     if (interrupted) {
       console.error(`run interrupted by ${interrupted}: the report covers the ${submitted.jobs.length} documents submitted`);
@@ -485,11 +629,15 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof UsageError) {
-      console.error(`run-e2e-test: ${err.message}\n\n${USAGE}`);
+      console.error(`run-e2e-test: ${err.message} (see ./run-e2e-test.sh --help)`);
+      process.exit(2);
+    }
+    if (err instanceof SetupError) {
+      console.error(`run-e2e-test: ${err.message}`);
       process.exit(2);
     }
     if (err instanceof ConfigError) {
-      console.error(`run-e2e-test: ${err.message}`);
+      console.error(`run-e2e-test: invalid configuration: ${err.problems.join('; ')}`);
       process.exit(2);
     }
     console.error(`e2e run crashed: ${(err as Error).stack ?? err}`);

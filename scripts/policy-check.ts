@@ -10,17 +10,21 @@
  *   --stack <dev|staging|prod>     required.
  *   --set <path>=<value>           override a stack config value (repeatable); the value is read as
  *                                  JSON when it parses (numbers, booleans, arrays), else as a string.
- *   --secret <key>=<value>         set a secret stack config value (repeatable), e.g. a password.
+ *   --secret <key>=<value>         set a secret stack config value (repeatable), e.g. a password;
+ *                                  the key must be one of SECRET_CONFIG_KEYS (infra/src/config.ts).
  *   --policy-pack-config <file>    policy config JSON (default: policies/config/<stack>.json).
  *
  * Exit status: 0 when no mandatory policy fails, 1 on a mandatory violation, 2 on a usage error
- * (unknown option, unknown stack, malformed --set, invalid stack config).
+ * (unknown option, unknown stack, malformed --set, unknown --secret key, invalid stack config) or
+ * a config a component refuses while planning (a `pulumi.ResourceError`, one line), 3 on any
+ * other failure.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PolicyPackConfig } from '@pulumi/policy';
-import { InfraConfigError, STACKS, type StackName } from '../infra/src/config.js';
+import * as pulumi from '@pulumi/pulumi';
+import { InfraConfigError, SECRET_CONFIG_KEYS, STACKS, type StackName } from '../infra/src/config.js';
 import { planStack, REPO_ROOT } from '../infra/src/plan.js';
 import { evaluatePack } from '../policies/src/evaluate.js';
 import { PACK_ENFORCEMENT_LEVEL, PACK_NAME, PACK_VERSION, POLICIES } from '../policies/src/pack.js';
@@ -29,6 +33,18 @@ import { formatReport, summarize } from '../policies/src/report.js';
 const USAGE = 'usage: npm run policy:check -- --stack <dev|staging|prod> [--set path=value ...] [--secret key=value ...] [--policy-pack-config file]';
 
 class UsageError extends Error {}
+/** A config the components refuse at plan time: one line, exit 2, no usage (the syntax was fine). */
+class PlanRefusedError extends Error {}
+
+/**
+ * The one line for a component's refusal: `stack 'prod': <component> (<type>) refuses the config: <message>`.
+ * The ResourceError's `resource` names the component; its message is the reason.
+ */
+function refusal(stack: string, error: pulumi.ResourceError): string {
+  const resource = (error as { resource?: { __name?: unknown; __pulumiType?: unknown } }).resource;
+  const who = typeof resource?.__name === 'string' ? `${resource.__name}${typeof resource.__pulumiType === 'string' ? ` (${resource.__pulumiType})` : ''}` : 'a component';
+  return `stack '${stack}': ${who} refuses the config: ${error.message.split('\n')[0]}`;
+}
 
 /** `a.b.c=value` → `{ a: { b: { c: value } } }`, merged into `into`. */
 function setPath(into: Record<string, unknown>, assignment: string): void {
@@ -87,6 +103,9 @@ async function main(argv: string[]): Promise<number> {
   const overrides: Record<string, unknown> = {};
   for (const s of values.set) setPath(overrides, s);
   const secrets = Object.fromEntries(values.secret.map((s) => keyValue('--secret', s)));
+  for (const key of Object.keys(secrets)) {
+    if (!(SECRET_CONFIG_KEYS as readonly string[]).includes(key)) throw new UsageError(`--secret: unknown key '${key}' (keys: ${SECRET_CONFIG_KEYS.join(', ')})`);
+  }
   const configFile = values['policy-pack-config'] ?? path.join(REPO_ROOT, 'policies/config', `${stack}.json`);
   let config: PolicyPackConfig;
   try {
@@ -100,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     plan = await planStack(stack as StackName, { overrides, secrets });
   } catch (e) {
     if (e instanceof InfraConfigError) throw new UsageError(e.message);
+    if (pulumi.ResourceError.isInstance(e)) throw new PlanRefusedError(refusal(stack, e));
     throw e;
   }
   const result = await evaluatePack(POLICIES, plan.resources, { enforcementLevel: PACK_ENFORCEMENT_LEVEL, config });
@@ -113,6 +133,10 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     if (e instanceof UsageError) {
       console.error(`error: ${e.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    if (e instanceof PlanRefusedError) {
+      console.error(`error: ${e.message}`);
       process.exit(2);
     }
     console.error(e);

@@ -4,9 +4,11 @@
  * child processes on free loopback ports, in a throw-away data directory.
  *
  * Used by `tests/global-setup.ts` (one set for a whole vitest run) and by `scripts/services.ts`.
+ * Every child is registered with the process-wide watchdog of `./reaper.ts`, which stops them
+ * when this process is killed without a chance to (SIGKILL).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoClient } from 'mongodb';
+import { sharedReaper } from './reaper.js';
 
 /** Repository root (this file is `scripts/lib/local-services.ts`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,6 +67,8 @@ export interface LocalServiceAddresses {
 export interface LocalServices extends LocalServiceAddresses {
   /** Milliseconds each service took from spawn to ready (for reporting). */
   startupMs: Record<(typeof BINARIES)[number], number>;
+  /** Process id of each service (also its process-group id: each runs in its own group). */
+  pids: Record<(typeof BINARIES)[number], number>;
   /**
    * Stops every service (SIGTERM, then SIGKILL after {@link STOP_GRACE_MS}) and removes
    * `dataDir` unless `keepData` was set. Safe to call more than once.
@@ -108,7 +113,8 @@ export function ensureBinaries(): void {
 /**
  * Starts nsqlookupd, then nsqd (registered with it) and FerretDB, on free 127.0.0.1 ports in a
  * fresh temporary directory, and waits until each answers (nsq: `GET /ping` → `OK`; FerretDB: a
- * MongoDB `ping` command). Children are killed if this process exits.
+ * MongoDB `ping` command). Children are killed if this process exits; if it is killed outright
+ * (SIGKILL), the watchdog of `./reaper.ts` stops them and removes the data directory (unless kept).
  * @throws ServiceStartError when a service exits or is not ready within {@link READY_TIMEOUT_MS};
  *   services already started are stopped first, and the data directory (with the logs) is kept.
  */
@@ -124,7 +130,10 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
   const ferretDataPath = join(dataDir, 'ferretdb');
   await Promise.all([mkdir(logDir, { recursive: true }), mkdir(nsqdDataPath), mkdir(ferretDataPath)]);
 
-  if (!opts.keepData) dataDirsToRemove.add(dataDir);
+  if (!opts.keepData) {
+    dataDirsToRemove.add(dataDir);
+    sharedReaper().addPath(dataDir);
+  }
   const running: RunningService[] = [];
   let stopped = false;
   const stopChildren = async (): Promise<void> => {
@@ -137,6 +146,7 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
     await stopChildren();
     if (!opts.keepData) await rm(dataDir, { recursive: true, force: true });
     dataDirsToRemove.delete(dataDir);
+    sharedReaper().removePath(dataDir);
   };
 
   let ferretdbStart: Promise<RunningService> | undefined;
@@ -188,6 +198,7 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
       nsqlookupdHttpAddress: `127.0.0.1:${lookupdHttp}`,
       dataDir,
       startupMs: { nsqlookupd: lookupd.startupMs, nsqd: nsqd.startupMs, ferretdb: ferretdb.startupMs },
+      pids: { nsqlookupd: lookupd.child.pid!, nsqd: nsqd.child.pid!, ferretdb: ferretdb.child.pid! },
       stop,
     };
   } catch (err) {
@@ -196,6 +207,7 @@ export async function startLocalServices(opts: StartLocalServicesOptions = {}): 
     await stopChildren().catch(() => undefined);
     // Keep dataDir: the error names the log file in it, for the post-mortem.
     dataDirsToRemove.delete(dataDir);
+    sharedReaper().removePath(dataDir);
     throw err;
   }
 }
@@ -224,9 +236,15 @@ function installExitHandlers(): void {
   if (exitHandlersInstalled) return;
   exitHandlersInstalled = true;
   const killAll = (): void => {
-    for (const child of liveChildren) child.kill('SIGKILL');
+    for (const child of liveChildren) {
+      child.kill('SIGKILL');
+      if (child.pid !== undefined) sharedReaper().remove(child.pid);
+    }
     liveChildren.clear();
-    for (const dir of dataDirsToRemove) rmSync(dir, { recursive: true, force: true });
+    for (const dir of dataDirsToRemove) {
+      rmSync(dir, { recursive: true, force: true });
+      sharedReaper().removePath(dir);
+    }
     dataDirsToRemove.clear();
   };
   process.once('exit', killAll);
@@ -255,10 +273,13 @@ async function startService(spec: ServiceSpec): Promise<RunningService> {
     const child = spawn(join(BIN_DIR, spec.name), spec.args(ports), { stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
     liveChildren.add(child);
+    const pgid = child.pid;
+    if (pgid !== undefined) sharedReaper().add(pgid);
     let exited: string | undefined;
     child.once('exit', (code, signal) => {
       exited = `exited with ${signal ?? `code ${code}`}`;
       liveChildren.delete(child);
+      if (pgid !== undefined) sharedReaper().remove(pgid);
     });
     child.once('error', (err) => {
       exited = `could not be spawned: ${err.message}`;
@@ -305,6 +326,80 @@ export async function freePorts(count: number): Promise<number[]> {
   } finally {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
   }
+}
+
+/** A fixed port another process holds (or may not be bound), found by {@link assertPortFree}. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    /** The listen error's code: `EADDRINUSE`, or `EACCES` for a privileged port. */
+    readonly code: string,
+  ) {
+    super(`port ${port} on ${host} is not free (${code})`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * Checks that `port` can be listened on at `host` (the host the service will bind) by listening
+ * on it and closing again. Whatever holds it (another run's API, any other program) is refused
+ * alike; nothing is sent to it.
+ * @throws PortInUseError when the listen fails with EADDRINUSE or EACCES; other listen errors
+ *   (e.g. EADDRNOTAVAIL for a host not on this machine) as they are.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new PortInUseError(host, port, err.code) : err);
+    });
+    // exclusive: a cluster primary would otherwise share a handle instead of binding.
+    server.listen({ host, port, exclusive: true }, () => resolve());
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Whether process `pid` holds the TCP socket listening on `port` (any address, IPv4 or IPv6):
+ * tells a service's own answer from that of another process on the same port. Linux only: reads
+ * the listening sockets' inodes in `/proc/net/tcp{,6}` and the process's `/proc/<pid>/fd` links.
+ * @returns true or false on Linux; null where `/proc` cannot tell (another OS, no permission).
+ */
+export function listensOn(pid: number, port: number): boolean | null {
+  const inodes = new Set<string>();
+  let readable = false;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    readable = true;
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...; st 0A = LISTEN
+      const fields = line.trim().split(/\s+/);
+      const localPort = fields[1]?.split(':').at(-1);
+      if (fields[3] === '0A' && localPort !== undefined && parseInt(localPort, 16) === port && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  if (!readable) return null;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? false : null;
+  }
+  for (const fd of fds) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match && inodes.has(match[1]!)) return true;
+    } catch {
+      // The descriptor closed while we looked.
+    }
+  }
+  return false;
 }
 
 /** nsqd and nsqlookupd answer `GET /ping` with `OK` once their HTTP listener is up. */

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { freePorts } from './local-services.js';
+import { sharedReaper } from './reaper.js';
 
 /** The command that installs prometheus, promtool and amtool; named in every "missing tool" error. */
 export const INSTALL_PROMETHEUS_HINT = 'bash scripts/install-prometheus-tools.sh';
@@ -184,9 +185,13 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     { stdio: ['ignore', logFd, logFd], detached: true },
   );
   closeSync(logFd);
+  // The watchdog stops Prometheus (and removes its data) if this process dies without cleaning up.
+  if (child.pid !== undefined) sharedReaper().add(child.pid);
+  if (!options.keepData) sharedReaper().addPath(dataDir);
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? `code ${code}`}`;
+    if (child.pid !== undefined) sharedReaper().remove(child.pid);
   });
   child.once('error', (err) => {
     exited = `could not be spawned: ${err.message}`;
@@ -207,7 +212,10 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
           await gone;
         }
       }
-      if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
+      if (!options.keepData) {
+        await rm(dataDir, { recursive: true, force: true });
+        sharedReaper().removePath(dataDir);
+      }
     })();
     return stopping;
   };

@@ -76,7 +76,7 @@ describe('pipeline: submit → NSQ → worker → agents → MongoDB', () => {
 
     // The run report is built from what was stored (grouped sums run on the server).
     const report = await buildRunReport({ store: h.store, batchId: result.batch_id, corpus: 'test', providerMode: 'offline', models: {}, startedAt: new Date(), finishedAt: new Date() });
-    expect(report.documents).toEqual({ submitted: 12, accepted: 3, rejected: 9, completed: 3, failed: 0, lost: 0 });
+    expect(report.documents).toEqual({ submitted: 12, accepted: 3, rejected: 9, completed: 3, failed: 0, lost: 0, unfinished: 0 });
     expect(report.cost_breakdown.by_provider).toEqual({ offline: { calls: 15, usd: 0 } });
     expect(Object.values(report.cost_breakdown.by_agent).map((a) => a.calls)).toEqual([3, 3, 3, 3, 3]);
     expect(report.accuracy.total_amount?.total).toBe(2);

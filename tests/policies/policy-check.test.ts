@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SECRET_CONFIG_KEYS } from '../../infra/src/config.js';
 import { REPO_ROOT } from '../../infra/src/plan.js';
 import { PACK_NAME, PACK_VERSION, POLICIES } from '../../policies/src/pack.js';
 
@@ -42,10 +43,27 @@ describe('npm run policy:check', () => {
     [['--stak', 'prod'], "error: Unknown option '--stak'"],
     [['--stack', 'prod', '--set', 'nsq.nsqdReplicas'], "error: --set expects path=value, got 'nsq.nsqdReplicas'"],
     [['--stack', 'prod', '--set', 'nsq.nsqdReplicas="two"'], 'nsq.nsqdReplicas: Invalid input: expected number, received string'],
+    [['--stack', 'prod', '--secret', 'bogusKey=foo'], `error: --secret: unknown key 'bogusKey' (keys: ${SECRET_CONFIG_KEYS.join(', ')})`],
   ])('exits 2 on the usage error %j', (args, message) => {
     const run = policyCheck(...args);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('usage: npm run policy:check -- --stack <dev|staging|prod>');
+  }, 120_000);
+
+  it('exits 2 with one line when a component refuses the config at plan time (a ResourceError)', () => {
+    const run = policyCheck('--stack', 'prod', '--set', 'logging.lokiImage=nginx:1.27');
+    expect(run.status).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      "error: stack 'prod': logging (enrichment:monitoring:Logging) refuses the config: logging.lokiImage must be a grafana/loki image; got 'nginx:1.27'",
+    ]);
+    expect(run.stdout).toBe('');
+  }, 120_000);
+
+  it('accepts a known --secret key', () => {
+    const run = policyCheck('--stack', 'prod', '--secret', 'mongodbRootPassword=s3cret-value-for-the-test');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`Stack prod: 0 mandatory and 0 advisory violations from 0 policies;`);
   }, 120_000);
 });

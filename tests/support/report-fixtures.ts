@@ -30,7 +30,7 @@ export function reportOf(docs: PerDocument[], overrides: Partial<RunReport> = {}
     corpus: 'test',
     provider_mode: 'offline',
     models: {},
-    documents: { submitted: docs.length, accepted: docs.length, rejected: 0, completed: docs.length, failed: 0, lost: 0 },
+    documents: { submitted: docs.length, accepted: docs.length, rejected: 0, completed: docs.length, failed: 0, lost: 0, unfinished: 0 },
     average_completeness: null,
     auto_approval_rate: null,
     cost_per_document_usd: { mean: 0, p95: 0, max: 0, total: 0 },
@@ -44,6 +44,7 @@ export function reportOf(docs: PerDocument[], overrides: Partial<RunReport> = {}
     rejections: [],
     failures: [],
     lost_jobs: [],
+    unfinished_jobs: [],
     per_document: docs,
     ...overrides,
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DocumentType } from '../../app/src/domain/fields.js';
-import { completenessPerAgent, percentile, type PerDocument } from '../../app/src/reporting/run-report.js';
+import { completenessPerAgent, openJobs, percentile, type PerDocument } from '../../app/src/reporting/run-report.js';
+import type { JobStatus, OcrJob } from '../../app/src/store/collections.js';
 import { perDocument as docOf, reportOf } from '../support/report-fixtures.js';
 
 describe('percentile (nearest rank)', () => {
@@ -74,5 +75,33 @@ describe('completenessPerAgent', () => {
 
   it('is null for every agent with no documents', () => {
     expect(Object.values(completenessPerAgent(reportOf([])))).toEqual([null, null, null, null, null]);
+  });
+});
+
+describe('openJobs: lost or unfinished', () => {
+  /** The three fields openJobs reads; the rest of an OcrJob does not matter here. */
+  const job = (n: number, status: JobStatus) => ({ job_id: `job-${n}`, document_id: `doc-${n}`, status }) as OcrJob;
+  const jobs = [job(1, 'completed'), job(2, 'completed'), job(3, 'failed'), job(4, 'queued'), job(5, 'processing'), job(6, 'pending')];
+  const enriched = (id: string) => id !== 'doc-2'; // doc-2 completed without an enriched document
+
+  it('a run that went to its end: every open job is lost, and so is a completed job without its document', () => {
+    const { lost, unfinished } = openJobs(jobs, enriched, false);
+    expect(lost.map((j) => `${j.job_id} ${j.status}`)).toEqual(['job-2 completed', 'job-4 queued', 'job-5 processing', 'job-6 pending']);
+    expect(unfinished).toEqual([]);
+  });
+
+  it('a run stopped early: open jobs are unfinished, not lost; a completed job without its document is still lost', () => {
+    const { lost, unfinished } = openJobs(jobs, enriched, true);
+    expect(lost).toEqual([{ job_id: 'job-2', document_id: 'doc-2', status: 'completed' }]);
+    expect(unfinished).toEqual([
+      { job_id: 'job-4', document_id: 'doc-4', status: 'queued' },
+      { job_id: 'job-5', document_id: 'doc-5', status: 'processing' },
+      { job_id: 'job-6', document_id: 'doc-6', status: 'pending' },
+    ]);
+  });
+
+  it('completed and failed jobs are neither', () => {
+    const done = [job(1, 'completed'), job(3, 'failed')];
+    for (const stoppedEarly of [false, true]) expect(openJobs(done, () => true, stoppedEarly)).toEqual({ lost: [], unfinished: [] });
   });
 });

@@ -36,7 +36,13 @@ export interface RunReport {
   corpus: string;
   provider_mode: string;
   models: Record<string, string>;
-  documents: { submitted: number; accepted: number; rejected: number; completed: number; failed: number; lost: number };
+  /**
+   * Job counts. `lost`: the run went to its end (every job terminal, or the deadline passed) and a
+   * job is still not terminal, or completed without an enriched document. `unfinished`: the run
+   * was stopped early (interrupted, or a process crashed) while the job was still queued or
+   * processing; such a job is not lost, nobody waited for it.
+   */
+  documents: { submitted: number; accepted: number; rejected: number; completed: number; failed: number; lost: number; unfinished: number };
   average_completeness: number | null;
   auto_approval_rate: number | null;
   cost_per_document_usd: { mean: number; p95: number; max: number; total: number };
@@ -54,6 +60,8 @@ export interface RunReport {
   rejections: { file: string | null; document_id: string | null; reason: string }[];
   failures: { job_id: string; document_id: string | null; reason: string }[];
   lost_jobs: { job_id: string; document_id: string | null; status: string }[];
+  /** Jobs not terminal when a run stopped early (see `documents.unfinished`); empty otherwise. */
+  unfinished_jobs: { job_id: string; document_id: string | null; status: string }[];
   per_document: PerDocument[];
 }
 
@@ -77,9 +85,39 @@ export interface BuildReportInput {
   models: Record<string, string>;
   startedAt: Date;
   finishedAt: Date;
+  /**
+   * True when the run stopped before its jobs could finish (Ctrl-C, a CI timeout signal, a crashed
+   * process): jobs still queued or processing are then `unfinished`, not `lost`. Default false.
+   */
+  stoppedEarly?: boolean;
 }
 
-/** Builds the report of one batch from ocr_jobs, enriched_documents and cost_records. */
+/** A job as the report lists it among the lost or unfinished ones. */
+type JobRef = RunReport['lost_jobs'][number];
+
+/**
+ * Sorts the accepted jobs that did not end well: a job still queued or processing is `unfinished`
+ * when the run stopped early and `lost` otherwise; a job completed without an enriched document
+ * is `lost` either way (the pipeline dropped its result).
+ */
+export function openJobs(accepted: readonly OcrJob[], hasEnriched: (documentId: string) => boolean, stoppedEarly: boolean): { lost: JobRef[]; unfinished: JobRef[] } {
+  const lost: JobRef[] = [];
+  const unfinished: JobRef[] = [];
+  for (const j of accepted) {
+    const ref = { job_id: j.job_id, document_id: j.document_id, status: j.status };
+    if (j.status === 'completed') {
+      if (!j.document_id || !hasEnriched(j.document_id)) lost.push(ref);
+    } else if (j.status !== 'failed') {
+      (stoppedEarly ? unfinished : lost).push(ref);
+    }
+  }
+  return { lost, unfinished };
+}
+
+/**
+ * Builds the report of one batch from ocr_jobs, enriched_documents and cost_records.
+ * Jobs that did not end well are sorted by {@link openJobs}.
+ */
 export async function buildRunReport(input: BuildReportInput): Promise<RunReport> {
   const { store, batchId } = input;
   const jobs = await store.ocrJobs.find({ batch_id: batchId }).toArray();
@@ -89,7 +127,7 @@ export async function buildRunReport(input: BuildReportInput): Promise<RunReport
   const enriched = new Map<string, EnrichedDocument>();
   for (const d of await store.enrichedDocuments.find({ document_id: { $in: documentIds } }).toArray()) enriched.set(d.document_id, d);
 
-  const lost = accepted.filter((j) => (j.status !== 'completed' && j.status !== 'failed') || (j.status === 'completed' && !enriched.has(j.document_id!)));
+  const { lost, unfinished } = openJobs(accepted, (id) => enriched.has(id), input.stoppedEarly ?? false);
 
   const jobIds = accepted.map((j) => j.job_id);
   const breakdownRows = (
@@ -154,6 +192,7 @@ export async function buildRunReport(input: BuildReportInput): Promise<RunReport
       completed: completedJobs.length,
       failed: accepted.filter((j) => j.status === 'failed').length,
       lost: lost.length,
+      unfinished: unfinished.length,
     },
     average_completeness: mean(perDocument.map((d) => d.completeness_score)),
     auto_approval_rate: perDocument.length ? perDocument.filter((d) => d.approval_status === 'auto_approved').length / perDocument.length : null,
@@ -176,7 +215,8 @@ export async function buildRunReport(input: BuildReportInput): Promise<RunReport
     price_table_versions: [...new Set(breakdownRows.map((r) => r._id.price))].sort(),
     rejections: jobs.filter((j) => j.status === 'rejected').map((j) => ({ file: j.source_file, document_id: j.document_id, reason: j.reject_reason ?? '' })),
     failures: accepted.filter((j) => j.status === 'failed').map((j) => ({ job_id: j.job_id, document_id: j.document_id, reason: j.failure_reason ?? '' })),
-    lost_jobs: lost.map((j) => ({ job_id: j.job_id, document_id: j.document_id, status: j.status })),
+    lost_jobs: lost,
+    unfinished_jobs: unfinished,
     per_document: perDocument,
   };
 }
