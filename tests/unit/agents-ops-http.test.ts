@@ -2,6 +2,8 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../app/src/metrics/catalog.js';
 import { registerOpsRoutes } from '../../app/src/ops/http.js';
+import { zeroCallMetrics } from '../../app/src/agents/http.js';
+import { OfflineProvider } from '../../app/src/llm/offline/index.js';
 
 async function appWith(checks: Record<string, () => Promise<void>>, checkTimeoutMs?: number) {
   const metrics = createMetrics('ops-test');
@@ -57,5 +59,22 @@ describe('registerOpsRoutes', () => {
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.body).toContain('enrichment_llm_calls_total{agent="metadata",provider="offline",model="rules",outcome="ok",component="ops-test"} 1');
     await app.close();
+  });
+});
+
+describe('zeroCallMetrics', () => {
+  it("starts each provider's model-call series at zero, so the first calls show in rate()", async () => {
+    const metrics = createMetrics('agent-metadata');
+    const offline = new OfflineProvider();
+    zeroCallMetrics(metrics, 'metadata', [offline]);
+    const lines = (await metrics.registry.metrics()).split('\n');
+    // One sample line with this metric name, every one of these labels, and the value 0.
+    const zeroed = (name: string, labels: Record<string, string>) =>
+      lines.some((l) => l.startsWith(`${name}{`) && l.endsWith('} 0') && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+    const series = { provider: 'offline', model: offline.model };
+    expect(zeroed('enrichment_llm_call_duration_seconds_count', series)).toBe(true);
+    for (const outcome of ['ok', 'invalid_output', 'error']) expect(zeroed('enrichment_llm_calls_total', { agent: 'metadata', ...series, outcome }), outcome).toBe(true);
+    for (const direction of ['input', 'output']) expect(zeroed('enrichment_llm_tokens_total', { ...series, direction }), direction).toBe(true);
+    expect(zeroed('enrichment_llm_call_duration_seconds_count', { provider: 'anthropic' })).toBe(false);
   });
 });

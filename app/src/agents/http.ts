@@ -11,8 +11,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import type { AgentName } from '../domain/fields.js';
-import type { CallRecord } from '../llm/provider.js';
-import type { Metrics } from '../metrics/catalog.js';
+import type { CallRecord, LLMProvider } from '../llm/provider.js';
+import { METRIC_CATALOG, type Metrics } from '../metrics/catalog.js';
 import { registerOpsRoutes, type HealthCheck } from '../ops/http.js';
 import { agentAudience } from './contract.js';
 import { loadPrompt } from './registry.js';
@@ -122,6 +122,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   });
   const sessions = new Map<string, Session>();
   const recordCalls = (calls: CallRecord[]) => recordCallMetrics(metrics, agent, calls);
+  zeroCallMetrics(metrics, agent, Object.values(providers).filter((p): p is LLMProvider => p !== undefined));
 
   registerOpsRoutes(app, {
     metrics,
@@ -274,6 +275,19 @@ async function authenticate(
     if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
     if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature invalid';
     return 'token invalid';
+  }
+}
+
+/**
+ * Starts the model-call series of this agent's providers at zero: a series born with its first
+ * call gives `rate()` and `histogram_quantile()` nothing to increase from until the next one, so
+ * a short burst of calls would not show on the dashboards.
+ */
+export function zeroCallMetrics(metrics: Metrics, agent: AgentName, providers: readonly LLMProvider[]): void {
+  for (const { name: provider, model } of providers) {
+    for (const outcome of METRIC_CATALOG.llmCalls.knownLabelValues.outcome) metrics.llmCalls.inc({ agent, provider, model, outcome }, 0);
+    metrics.llmCallDuration.zero({ provider, model });
+    for (const direction of METRIC_CATALOG.llmTokens.knownLabelValues.direction) metrics.llmTokens.inc({ provider, model, direction }, 0);
   }
 }
 
