@@ -59,7 +59,8 @@ describe('run-e2e-test: refused before anything starts (exit 2, one line)', () =
     [['--corpus', '/nonexistent-corpus'], /^run-e2e-test: --corpus \/nonexistent-corpus: no such folder$/],
     // Under a file: no user, root included, can create that folder.
     [['--report', 'README.md/out/r.json'], /^run-e2e-test: --report README\.md\/out\/r\.json: its folder .* cannot be created or written \(ENOTDIR\)$/],
-    [['--report', 'reports'], /^run-e2e-test: --report reports: a folder; give a file name/],
+    // A folder every clone has (reports/ only exists after a first run).
+    [['--report', 'samples'], /^run-e2e-test: --report samples: a folder; give a file name/],
     [['--bogus'], /^run-e2e-test: Unknown option '--bogus' \(see \.\/run-e2e-test\.sh --help\)$/],
     [['--limit', 'abc'], /^run-e2e-test: --limit must be a positive integer, got "abc"/],
   ])('%j', async (args, message) => {
