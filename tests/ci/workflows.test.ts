@@ -115,6 +115,11 @@ function checkPullRequestWorkflow(doc: Doc): string[] {
     problems.push(...policyConfigProblem(jobId, step));
     if (!needsOf(job).some((n) => tests.includes(n))) problems.push(`${jobId}: does not wait for the tests`);
     if (job.permissions?.['pull-requests'] !== 'write') problems.push(`${jobId}: lacks pull-requests: write (needed for the comment)`);
+    // Branch code must not reach deployment credentials without an environment's protection.
+    const env = job.environment;
+    const envName = typeof env === 'string' ? env : env?.name;
+    if (typeof envName !== 'string' || !envName.includes('matrix.stack')) problems.push(`${jobId}: not behind a per-stack environment`);
+    if (/KUBECONFIG_(PROD|STAGING)\b/.test(JSON.stringify(job.steps ?? []))) problems.push(`${jobId}: uses a deployment kubeconfig from repository secrets`);
     for (const s of stacksOf(job, step)) covered.add(s);
   }
   for (const s of STACKS) if (!covered.has(s)) problems.push(`no preview of stack ${s}`);
@@ -305,6 +310,16 @@ describe('pull-request.yml', () => {
     const broken = clone(doc);
     delete pulumiSteps(broken)[0]!.step.with[input];
     expect(checkPullRequestWorkflow(broken)).toEqual([message]);
+  });
+
+  it('fails when the preview is not behind a per-stack environment, or reads a deployment kubeconfig', () => {
+    const noEnv = clone(doc);
+    delete noEnv.jobs.preview.environment;
+    expect(checkPullRequestWorkflow(noEnv)).toEqual(['preview: not behind a per-stack environment']);
+    const deployCreds = clone(doc);
+    const step = (deployCreds.jobs.preview.steps as { env?: Record<string, string> }[]).find((x) => x.env?.KUBECONFIG_DATA)!;
+    step.env!.KUBECONFIG_DATA = '${{ secrets.KUBECONFIG_PROD }}';
+    expect(checkPullRequestWorkflow(deployCreds)).toEqual(['preview: uses a deployment kubeconfig from repository secrets']);
   });
 
   it('fails when a stack is left out of the matrix, or the preview does not wait for the tests', () => {
