@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FILE_BACKED_KEYS } from '../../app/src/config.js';
+import { FILE_BACKED_KEYS, loadConfig } from '../../app/src/config.js';
 import { AGENT_NAMES } from '../../app/src/domain/fields.js';
 import { APP_SERVICES_TYPE, AppServices, appWorkloads, nodeHealthcheck, type AppSecrets, type AppTls } from '../../infra/src/components/app-services.js';
 import { APP_IMAGE_TYPE, BUILD_CONTEXT, DOCKERFILE, registryServer } from '../../infra/src/components/image.js';
@@ -257,7 +257,12 @@ describe('AppServices on Kubernetes (prod)', () => {
       expect(env.API_RATE_LIMIT_PER_MINUTE.value).toBe(String(plan.config.apis.rateLimitPerMinute));
       expect(env.MONTHLY_BUDGET_USD.value).toBe(String(plan.config.apis.monthlyBudgetUsd));
       expect(env[workload === WORKLOAD.reviewApi ? 'REVIEW_API_PORT' : 'COST_API_PORT'].value).toBe(String(port));
+      // Behind the ingress: the client address comes from X-Forwarded-For (app config accepts 'true').
+      expect(env.API_TRUST_PROXY.value).toBe('true');
+      expect(loadConfig({ API_TRUST_PROXY: env.API_TRUST_PROXY.value }).API_TRUST_PROXY).toBe('true');
     }
+    // Workers and agents serve no clients through a proxy.
+    expect(envOf(deployment(plan, WORKLOAD.worker)).API_TRUST_PROXY).toBeUndefined();
   });
 
   it('puts agents and APIs behind ClusterIP Services with the ports the Ingress and the worker use', () => {

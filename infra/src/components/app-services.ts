@@ -294,6 +294,10 @@ export class AppServices extends pulumi.ComponentResource {
       }
       const env: k8s.types.input.core.v1.EnvVar[] = [
         ...Object.entries(w.env).map(([envName, value]) => ({ name: envName, value })),
+        // Only the ingress controller reaches the APIs (NetworkPolicy), and ingress-nginx replaces
+        // X-Forwarded-For with the client it saw: the APIs may take the client address from it, so
+        // rate limits and logs are per client, not per ingress pod.
+        ...(w.component === COMPONENT.api ? [{ name: 'API_TRUST_PROXY', value: 'true' }] : []),
         ...w.secretEnv.map((s) => secretKeyRefEnv(s.name, s.ref, { optional: s.optional })),
       ];
 
