@@ -2,7 +2,9 @@
 # Installs what the pipeline and its tests need, only what is missing: the npm dependencies
 # (from package-lock.json) and the nsqd, nsqlookupd and FerretDB binaries (built from tools/
 # into .bin/). Run by `npm test` (pretest), ./run-e2e-test.sh and .ci/run. Needs Node >= 20.19
-# and Go >= 1.22; everything else comes from the npm registry and the Go module proxy.
+# and Go >= 1.26 (tools/k8s-validate's go.mod; Go 1.21 to 1.25 download 1.26 themselves when
+# GOTOOLCHAIN=auto and the module proxy is reachable); everything else comes from the npm
+# registry and the Go module proxy.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -40,7 +42,7 @@ fi
 if command -v go >/dev/null 2>&1; then
   bash scripts/build-services.sh >/dev/null
 elif [ ! -x .bin/nsqd ] || [ ! -x .bin/nsqlookupd ] || [ ! -x .bin/ferretdb ]; then
-  echo "bootstrap: go not found: Go >= 1.22 is needed to build nsqd, nsqlookupd and ferretdb" >&2
+  echo "bootstrap: go not found: Go >= 1.26 is needed to build nsqd, nsqlookupd, ferretdb and k8s-validate" >&2
   exit 1
 fi
 

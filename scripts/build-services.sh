@@ -21,16 +21,20 @@ for arg in "$@"; do
 done
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "build-services: 'go' not found on PATH. Go >= 1.22 is needed to build nsqd, nsqlookupd and ferretdb (https://go.dev/doc/install)." >&2
+  echo "build-services: 'go' not found on PATH. Go >= 1.26 is needed to build nsqd, nsqlookupd, ferretdb and k8s-validate (https://go.dev/doc/install)." >&2
   exit 1
 fi
 
-# tools/ferretdb's go.mod says `go 1.24`; a newer toolchain builds it, an older one may download
-# the 1.24 toolchain itself (GOTOOLCHAIN=auto) when the module proxy is reachable.
+# The newest go.mod here (tools/k8s-validate: k8s.io v0.37) says `go 1.26`, so Go >= 1.26 is
+# needed. Go 1.21 to 1.25 can still build: with GOTOOLCHAIN=auto they download the toolchain a
+# go.mod asks for, when the module proxy is reachable. Go before 1.21 cannot switch toolchains.
 go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
-if [[ "$go_minor" =~ ^[0-9]+$ ]] && (( go_minor < 22 )); then
-  echo "build-services: $(go env GOVERSION) is too old; Go >= 1.22 is needed." >&2
-  exit 1
+if [[ "$go_minor" =~ ^[0-9]+$ ]] && (( go_minor < 26 )); then
+  if (( go_minor < 21 )) || [[ "$(go env GOTOOLCHAIN)" == local ]]; then
+    echo "build-services: $(go env GOVERSION) is too old; Go >= 1.26 is needed (Go 1.21 to 1.25 fetch it themselves with GOTOOLCHAIN=auto)." >&2
+    exit 1
+  fi
+  echo "build-services: $(go env GOVERSION) is older than 1.26; relying on GOTOOLCHAIN=auto to download Go 1.26." >&2
 fi
 
 # -mod=mod lets `go build` complete go.sum when a checksum is missing instead of failing.

@@ -52,7 +52,7 @@ export const configSchema = z.object({
   /** Comma-separated `name=url` overrides of agent MCP endpoints, e.g. `metadata=http://metadata:5102/mcp`. */
   AGENT_URLS: z.string().default(''),
   AGENT_CALL_TIMEOUT_SECONDS: num(120),
-  /** Shared HS256 secret for agent JWTs (checklist: "MCP JWT secret generated (non-default)"). */
+  /** Shared HS256 secret for agent JWTs (checklist 9a-sec-05). */
   MCP_JWT_SECRET: z.string().min(32, 'MCP_JWT_SECRET must be at least 32 characters').optional(),
   MCP_JWT_ISSUER: z.string().default('enrichment-worker'),
 
@@ -75,7 +75,7 @@ export const configSchema = z.object({
   AUTO_APPROVE_MIN_FIELD_CONFIDENCE: num(0.7).pipe(z.number().min(0).max(1)),
   /** Fields below this confidence after phase 0/1 are escalated. */
   ESCALATE_BELOW_CONFIDENCE: num(0.7).pipe(z.number().min(0).max(1)),
-  /** Per-document model budget in USD (checklist: "cost per document ≤$0.50"). */
+  /** Per-document model budget in USD (checklist 8-tests-04). */
   DOCUMENT_BUDGET_USD: num(0.5).pipe(z.number().min(0)),
 
   // --- Review API and Cost API (checklist: ports 5001 and 5002, TLS, rate limiting, CORS) ---
@@ -121,7 +121,7 @@ export class ConfigError extends Error {
 
 /**
  * Secrets that may also come from a file named by `<KEY>_FILE` (the Docker-secrets convention:
- * the dev stack mounts them under /run/secrets; checklist "Key stored in secret manager").
+ * the dev stack mounts them under /run/secrets; checklist 9a-sec-02).
  */
 export const FILE_BACKED_KEYS = ['MONGODB_URI', 'MCP_JWT_SECRET', 'ANTHROPIC_API_KEY', 'API_JWT_SECRET'] as const;
 

@@ -20,7 +20,7 @@ export const DATASOURCE_VARIABLE = 'datasource';
 /** Reference every panel and target uses: the Prometheus datasource chosen in `$datasource`. */
 export const DATASOURCE_REF: dashboard.DataSourceRef = { type: 'prometheus', uid: `\${${DATASOURCE_VARIABLE}}` };
 
-/** Checklist "Default time range: 24 hours". */
+/** Checklist 9b-graf-09: dashboards open on the last day. */
 export const DEFAULT_TIME_RANGE = { from: 'now-24h', to: 'now' } as const;
 
 /**

@@ -198,7 +198,7 @@ export const cost = {
   claudeTokensPerHour: orZero(perHour(sumRate(C.llmTokens.name, ['direction'], `{provider="anthropic"}`))),
 };
 
-// --- agents and models (checklist: all 5 agents healthy and responsive) ---
+// --- agents and models (checklist 8-tests-05: every agent up and answering) ---
 
 export const agents = {
   /** Agents with at least one successful call in the range. */

@@ -26,7 +26,7 @@ const hostname = z
 const replicas = z.number().int().min(1).max(100);
 const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression');
 
-/** CPU and memory requests and limits of one container (checklist "Resource limits configured"). */
+/** CPU and memory requests and limits of one container (checklist 9c-run-07). */
 export const resourcesSchema = z.strictObject({
   cpuRequest: quantity,
   memoryRequest: quantity,
@@ -59,17 +59,17 @@ export const infraConfigSchema = z.strictObject({
   }),
   mongodb: z.strictObject({
     image: z.string().min(1),
-    /** Replica set members (checklist "Replication configured"; prod: 3). */
+    /** Replica set members (checklist 9a-db-13; prod: 3). */
     replicas,
     storageSize: storage,
     resources: resourcesSchema,
     database: z.string().min(1),
     backup: z.strictObject({
-      /** Cron schedule of the backup CronJob (checklist "Daily backups enabled"). */
+      /** Cron schedule of the backup CronJob (checklist 9a-db-04: once a day). */
       schedule: cron,
-      /** Days a backup is kept (checklist "Backup retention: 30 days minimum"). */
+      /** Days a backup is kept (checklist 9a-db-05: at least a month). */
       retentionDays: z.number().int().min(1).max(3650),
-      /** S3-compatible storage (checklist "Backup location: Secure storage"). */
+      /** S3-compatible storage (checklist 9a-db-06). */
       s3Endpoint: z.url(),
       s3Bucket: z.string().min(3),
       s3Region: z.string().min(1),
@@ -78,9 +78,9 @@ export const infraConfigSchema = z.strictObject({
   }),
   nsq: z.strictObject({
     image: z.string().min(1),
-    /** nsqlookupd replicas (checklist "≥3 nodes recommended"). */
+    /** nsqlookupd replicas (checklist 9a-mq-02: three or more). */
     nsqlookupdReplicas: replicas,
-    /** nsqd replicas (checklist "nsqd nodes: ≥2"). */
+    /** nsqd replicas (checklist 9a-mq-03: two or more). */
     nsqdReplicas: replicas,
     nsqdStorageSize: storage,
     /** Messages kept in memory per topic/channel before spilling to disk (`--mem-queue-size`). */
@@ -91,7 +91,7 @@ export const infraConfigSchema = z.strictObject({
   }),
   ollama: z.strictObject({
     image: z.string().min(1),
-    /** Model storage (checklist "≥30GB allocated for models"; mixtral alone is ~26GB). */
+    /** Model storage (checklist 9a-llm-05: 30GB or more; mixtral alone is ~26GB). */
     storageSize: storage,
     models: z.array(z.string().min(1)).min(1),
     resources: resourcesSchema,
@@ -107,7 +107,7 @@ export const infraConfigSchema = z.strictObject({
     }),
   }),
   worker: z.strictObject({
-    /** EnrichmentWorker replicas (checklist "EnrichmentWorker replicas: ≥2"); the HPA's minimum. */
+    /** EnrichmentWorker replicas (checklist 9c-scale-01: two or more); the HPA's minimum. */
     replicas,
     maxReplicas: z.number().int().min(1).max(100),
     /** HPA target CPU utilisation, percent. */
@@ -124,18 +124,18 @@ export const infraConfigSchema = z.strictObject({
     resources: resourcesSchema,
     reviewHost: hostname,
     costHost: hostname,
-    /** CORS allow-list (checklist "CORS configured correctly"). */
+    /** CORS allow-list (checklist 9a-net-12). */
     corsOrigins: z.array(z.url()),
-    /** Requests per minute per client (checklist "Rate limiting enabled on APIs"). */
+    /** Requests per minute per client (checklist 9a-net-11). */
     rateLimitPerMinute: z.number().int().min(1),
-    /** Per-document budget, USD (checklist "cost per document ≤$0.50"). */
+    /** Per-document budget, USD (checklist 8-tests-04: fifty cents at most). */
     documentBudgetUsd: z.number().min(0),
     monthlyBudgetUsd: z.number().min(0),
   }),
   tls: z.strictObject({
-    /** Certificate lifetime, hours (checklist "2+ year expiration": ≥ 17520). */
+    /** Certificate lifetime, hours (checklist 9a-tls-03: two years or more, ≥ 17520). */
     durationHours: z.number().int().min(1),
-    /** Renew this many hours before expiry (checklist "Certificate expiration check (60 days before)"). */
+    /** Renew this many hours before expiry (checklist ops-monthly-02: sixty days ahead). */
     renewBeforeHours: z.number().int().min(1),
     /** cert-manager chart version, installed when `installCertManager`. */
     installCertManager: z.boolean(),
@@ -151,7 +151,7 @@ export const infraConfigSchema = z.strictObject({
     prometheusImage: z.string().min(1),
     alertmanagerImage: z.string().min(1),
     grafanaImage: z.string().min(1),
-    /** Prometheus TSDB retention, days (checklist "Prometheus retention: ≥30 days"). */
+    /** Prometheus TSDB retention, days (checklist 9b-prom-03: 30 days or more). */
     retentionDays: z.number().int().min(1),
     storageSize: storage,
     scrapeIntervalSeconds: z.number().int().min(1).max(300),

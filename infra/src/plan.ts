@@ -79,10 +79,15 @@ function mockState(args: pulumi.runtime.MockResourceArgs): Record<string, unknow
     case 'tls:index/certRequest:CertRequest':
       state.certRequestPem = `-----BEGIN CERTIFICATE REQUEST-----\nmock-${args.name}\n-----END CERTIFICATE REQUEST-----\n`;
       break;
-    case 'time:index/rotating:Rotating':
+    case 'time:index/rotating:Rotating': {
+      // A fixed creation time, and the expiry the time provider derives from it (rfc3339 plus
+      // rotationYears/Months/Days/...; here only years, the one unit the program uses).
       state.rfc3339 = '2026-01-01T00:00:00Z';
       state.unix = 1767225600;
+      const years = Number(args.inputs.rotationYears ?? 0);
+      state.rotationRfc3339 = `${2026 + years}-01-01T00:00:00Z`;
       break;
+    }
     case 'docker:index/image:Image':
       state.imageName = args.inputs.imageName;
       state.repoDigest = `${String(args.inputs.imageName).split(':')[0]}@sha256:${'0'.repeat(64)}`;

@@ -20,8 +20,8 @@ export interface KubernetesTarget {
 }
 
 /**
- * dev: the local Docker engine. `backend` is an internal network (no route out, checklist
- * "Internal: Services communicate on private network"); `frontend` carries the published API
+ * dev: the local Docker engine. `backend` is an internal network (no route out; checklist
+ * 9a-net-04: internal traffic stays on a private network); `frontend` carries the published API
  * ports and the agents' egress to the Claude API.
  */
 export interface DockerTarget {

@@ -199,7 +199,12 @@ describe('Logging on Docker (dev)', () => {
 
   it('runs Loki on the backend network only, with no published port, its data on a volume', () => {
     const loki = container(LOKI);
-    expect(loki.image).toBeDefined();
+    // The container runs the image pulled by the RemoteImage of the pinned config image (the
+    // container's `image` is that RemoteImage's imageId, so a tag move cannot swap it silently).
+    const pulled = ofType(plan, 'docker:index/remoteImage:RemoteImage').filter((r) => r.inputs.name === plan.config.logging.lokiImage);
+    expect(plan.config.logging.lokiImage).toMatch(/^grafana\/loki:\d+\.\d+\.\d+$/);
+    expect(pulled).toHaveLength(1);
+    expect(loki.image).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(loki.ports ?? []).toEqual([]);
     expect(loki.networksAdvanced.map((n: { name: string }) => n.name)).toEqual([TEST_NETWORK.backend]);
     const volumes = ofType(plan, TYPE.volume).map((v) => v.inputs.name);

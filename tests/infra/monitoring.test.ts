@@ -195,7 +195,7 @@ describe('Monitoring on Kubernetes (prod)', () => {
       expect(rules.inputs.data[file]).toBe(readFileSync(path.join(ALERTS_DIR, file), 'utf8'));
       count += (parseYaml(rules.inputs.data[file]).groups as { rules: unknown[] }[]).reduce((n, g) => n + g.rules.length, 0);
     }
-    // Checklist "Alert rules loaded: 30+ rules active".
+    // Checklist 9b-prom-04: thirty or more rules.
     expect(count).toBeGreaterThanOrEqual(30);
     const { mount } = mountOf(named('StatefulSet', WORKLOAD.prometheus), (v) => v.configMap?.name === 'prometheus-rules');
     expect(promConfig().rule_files).toEqual([`${mount.mountPath}/*.rules.yml`]);

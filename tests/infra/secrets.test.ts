@@ -11,6 +11,7 @@ import { endpoints } from '../../infra/src/endpoints.js';
 import { byName, ofType, type Plan } from '../../infra/src/plan.js';
 import {
   GENERATED_SECRET_LENGTH,
+  JWT_ROTATION_YEARS,
   MONGODB_APP_USERNAME,
   MONGODB_ROOT_USERNAME,
   PLATFORM_SECRETS_TYPE,
@@ -104,7 +105,17 @@ describe('PlatformSecrets on Kubernetes (prod)', () => {
     }
     // The non-JWT passwords do not rotate on their own (rotating a DB password needs a migration).
     expect(byName(p, RANDOM, 'secrets-mongodb-app-password').inputs.keepers).toBeUndefined();
-    expect(component.jwtRotation.mcpJwtSecret).toBeDefined();
+    // The component exposes the Rotating's expiry (not its creation time): an RFC 3339 instant one
+    // year after the creation time that keys the password. Under mocks the creation time is the
+    // fixed 2026-01-01T00:00:00Z of infra/src/plan.ts and the expiry is derived from rotationYears.
+    const created = byName(p, RANDOM, 'secrets-mcp-jwt-secret').inputs.keepers.rotation as string;
+    for (const rotatesAt of [component.jwtRotation.mcpJwtSecret, component.jwtRotation.apiJwtSecret]) {
+      const at = await value(rotatesAt!);
+      expect(at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+      const expected = new Date(created);
+      expected.setUTCFullYear(expected.getUTCFullYear() + JWT_ROTATION_YEARS);
+      expect(new Date(at).getTime()).toBe(expected.getTime());
+    }
   });
 
   it('a JWT secret set in stack config is used as is and not rotated by the program', async () => {

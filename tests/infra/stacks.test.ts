@@ -17,6 +17,15 @@ const SECRETS = {
   apiJwtSecret: 'api-jwt-secret-from-stack-config-0123456789',
 };
 
+/**
+ * Lower bounds on what the Kubernetes stacks deploy, so the per-container loops cannot pass on an
+ * empty plan: the five agents, the worker, two APIs, nsqadmin, the exporters and Grafana are
+ * Deployments; MongoDB, nsqd, nsqlookupd, Ollama, Prometheus, Alertmanager and Loki StatefulSets.
+ */
+const MIN_LONG_RUNNING = 15;
+/** Long-running workloads plus the Jobs and CronJobs (indexes, topics, models, backup, restore). */
+const MIN_WORKLOADS = 18;
+
 function kubeWorkloads(plan: Plan, types: readonly string[] = WORKLOAD_TYPES): PlannedResource[] {
   return plan.resources.filter((r) => types.includes(r.type));
 }
@@ -40,9 +49,12 @@ describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => 
   });
 
   it('gives every container requests and limits for CPU and memory', () => {
-    for (const r of kubeWorkloads(plan)) {
+    const workloads = kubeWorkloads(plan);
+    let containers = 0;
+    for (const r of workloads) {
       const spec = podSpec(r);
       for (const c of containersOf(spec)) {
+        containers += 1;
         const where = `${r.type} ${workloadName(r)} container ${c.name}`;
         expect(c.resources?.requests?.cpu, where).toBeTruthy();
         expect(c.resources?.requests?.memory, where).toBeTruthy();
@@ -50,16 +62,25 @@ describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => 
         expect(c.resources?.limits?.memory, where).toBeTruthy();
       }
     }
+    // Not vacuous: the platform has well over 15 workloads (5 agents, worker, 2 APIs, data tier,
+    // Jobs, monitoring), each with at least one container.
+    expect(workloads.length).toBeGreaterThanOrEqual(MIN_WORKLOADS);
+    expect(containers).toBeGreaterThanOrEqual(workloads.length);
   });
 
   it('probes every long-running container for liveness and readiness', () => {
-    for (const r of kubeWorkloads(plan, LONG_RUNNING)) {
+    const longRunning = kubeWorkloads(plan, LONG_RUNNING);
+    let probed = 0;
+    for (const r of longRunning) {
       for (const c of podSpec(r)?.containers ?? []) {
         const where = `${r.type} ${workloadName(r)} container ${c.name}`;
         expect(c.livenessProbe, where).toBeTruthy();
         expect(c.readinessProbe, where).toBeTruthy();
+        probed += 1;
       }
     }
+    expect(longRunning.length).toBeGreaterThanOrEqual(MIN_LONG_RUNNING);
+    expect(probed).toBeGreaterThanOrEqual(longRunning.length);
   });
 
   it('runs MongoDB as an authenticated replica set with a volume per member and a PDB', () => {
@@ -176,6 +197,15 @@ describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => 
 
   it('puts secrets only into Secrets: never in env values, ConfigMaps, Helm values or args', () => {
     const secretValues = Object.values(SECRETS);
+    // Positive control: every test secret does reach a Secret (in stringData, or base64 in data),
+    // so the scan below looks for values that the plan really carries.
+    const secretObjects = ofType(plan, 'kubernetes:core/v1:Secret');
+    for (const secret of secretValues) {
+      const holders = secretObjects.filter((r) =>
+        strings(r.inputs).some(([, value]) => value.includes(secret) || Buffer.from(value, 'base64').toString('utf8').includes(secret)),
+      );
+      expect(holders.length, `a Secret holds ${secret}`).toBeGreaterThan(0);
+    }
     for (const r of plan.resources) {
       if (r.type === 'kubernetes:core/v1:Secret') continue;
       if (!r.custom) continue; // component inputs are not sent anywhere

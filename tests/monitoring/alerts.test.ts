@@ -1,6 +1,6 @@
 /**
- * The alert rules of `alerts/` (checklist, Monitoring: "Alert rules loaded: 30+ rules active" and
- * "All 30+ alert rules tested"):
+ * The alert rules of `alerts/` (checklist 9b-prom-04 and 9b-alert-10: thirty or more rules, loaded
+ * and tested):
  * - `promtool check rules` accepts every rule file and `promtool test rules` passes every test file;
  * - 30+ alerts besides an always-firing Watchdog, each with the labels and annotations routing and
  *   on-call need, and a runbook section;

@@ -1,6 +1,6 @@
 /**
- * Analysis of a run report for prompt optimisation (checklist "Prompt Optimization": "Analyze test
- * results with `analyze-results.sh`", "Identify top 3 missing fields").
+ * Analysis of a run report for prompt optimisation (checklist 8-prompts-01 and
+ * 8-prompts-02: study the run's results and find the three fields most often missing).
  */
 import { FIELD_OWNERS, type AgentName, type FieldName } from '../domain/fields.js';
 import { completenessPerAgent, type RunReport } from './run-report.js';

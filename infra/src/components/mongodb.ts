@@ -1,23 +1,27 @@
 /**
  * MongoDb (`enrichment:data:MongoDb`): the pipeline's database (`MONGODB_URI`), official `mongo:7`.
  *
- * Checklist Phase 9a "Database Configuration":
- * - "Authentication configured": `--auth`, root user from `MONGO_INITDB_ROOT_USERNAME`/`_PASSWORD`
- *   (Kubernetes: `secretKeyRef`; Docker: `_FILE` uploads), an app user with `readWrite` on the app
- *   database only, and an exporter user with the monitoring roles; passwords from PlatformSecrets.
- * - "Daily backups enabled", "Backup retention: 30 days minimum", "Backup location: Secure
- *   storage": the `mongodb-backup` CronJob (`mongodump --archive --gzip` to S3-compatible storage,
- *   then deletion of backups older than `retentionDays`, annotated {@link ANNOTATION.backupRetentionDays}).
- * - "Backup testing: Restore tested and verified": the `mongodb-restore` CronJob, suspended: a
- *   template for drills (see {@link RESTORE_DRILL_COMMAND}) that restores the newest backup into
- *   {@link RESTORE_CHECK_DATABASE} and compares collection counts with the live database.
- * - "Indexes created": the `mongodb-indexes` Job, whose script is generated from `INDEX_SPECS`
- *   (`app/src/store/collections.ts`), annotated {@link ANNOTATION.mongodbIndexes}.
- * - "Replication configured": a StatefulSet of `config.mongodb.replicas` members started with
- *   `--replSet rs0 --keyFile`, a PVC per member, a PDB (`maxUnavailable: 1`); the same Job
- *   initiates the set.
- * - "Monitoring enabled (collection size, query times)": percona/mongodb_exporter (`--collect-all`:
- *   dbstats, collstats, top) behind the `mongodb-exporter` Service, port 9216.
+ * Checklist Phase 9a, database configuration:
+ * - checklist 9a-db-02 (username/password login): `--auth`, root user from
+ *   `MONGO_INITDB_ROOT_USERNAME`/`_PASSWORD` (Kubernetes: `secretKeyRef`; Docker: `_FILE`
+ *   uploads), an app user with `readWrite` on the app database only, and an exporter user with
+ *   the monitoring roles; passwords from PlatformSecrets.
+ * - checklist 9a-db-04, 9a-db-05, 9a-db-06 (a backup every day, kept a month or longer, in
+ *   protected off-site storage): the `mongodb-backup` CronJob (`mongodump --archive --gzip` to
+ *   S3-compatible storage, then deletion of backups older than `retentionDays`, annotated
+ *   {@link ANNOTATION.backupRetentionDays}).
+ * - checklist 9a-db-07 (restores are exercised, not assumed): the `mongodb-restore` CronJob,
+ *   suspended: a template for drills (see {@link RESTORE_DRILL_COMMAND}) that restores the newest
+ *   backup into {@link RESTORE_CHECK_DATABASE} and compares collection counts with the live
+ *   database.
+ * - checklist 9a-db-08 to 9a-db-12 (the pipeline's indexes): the `mongodb-indexes` Job, whose
+ *   script is generated from `INDEX_SPECS` (`app/src/store/collections.ts`), annotated
+ *   {@link ANNOTATION.mongodbIndexes}.
+ * - checklist 9a-db-13 (a replica set for availability): a StatefulSet of
+ *   `config.mongodb.replicas` members started with `--replSet rs0 --keyFile`, a PVC per member, a
+ *   PDB (`maxUnavailable: 1`); the same Job initiates the set.
+ * - checklist 9a-db-14 (metrics on collection sizes and query latency): percona/mongodb_exporter
+ *   (`--collect-all`: dbstats, collstats, top) behind the `mongodb-exporter` Service, port 9216.
  *
  * Kubernetes objects: ConfigMap `mongodb-scripts`, Secret `mongodb-exporter`, Services `mongodb`
  * (headless) and `mongodb-client` (ClusterIP), StatefulSet and PDB `mongodb`, Job

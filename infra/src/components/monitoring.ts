@@ -7,12 +7,11 @@
  * Deployment and a second way of writing scrape jobs, while this platform needs one Prometheus
  * with a fixed set of jobs. Every object is therefore visible (and policy-checked) as written here.
  *
- * Checklist Phase 9b: "Prometheus instance deployed" (StatefulSet with a PVC), "Scrape jobs
- * configured for all services" ({@link scrapeConfigs}: one job per `SCRAPE_JOBS` entry of
- * `app/src/metrics/exporters.ts`), "Prometheus retention: ≥30 days"
- * (`--storage.tsdb.retention.time=<retentionDays>d`), "Alert rules loaded" (a ConfigMap with one
- * key per rules file), "AlertManager integrated", "Grafana instance deployed", "5 dashboards
- * provisioned", "Datasource: Prometheus configured", alert channels with credentials from Secrets
+ * Checklist Phase 9b: 9b-prom-01 (StatefulSet with a PVC), 9b-prom-02 ({@link scrapeConfigs}:
+ * one job per `SCRAPE_JOBS` entry of `app/src/metrics/exporters.ts`), 9b-prom-03
+ * (`--storage.tsdb.retention.time=<retentionDays>d`), 9b-prom-04 (a ConfigMap with one
+ * key per rules file), 9b-prom-05, 9b-graf-01, 9b-graf-02 and 9b-graf-08 (Grafana with the five
+ * dashboards and its Prometheus datasource), alert channels with credentials from Secrets
  * (mounted as files, never inline).
  *
  * Kubernetes also gets kube-state-metrics and node-exporter (unless

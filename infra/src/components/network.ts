@@ -2,8 +2,8 @@
  * NetworkSegmentation (`enrichment:network:NetworkSegmentation`): who may talk to whom.
  * Checklist Phase 9a "Networking & Security" (inbound: only required ports; outbound: Claude API
  * allowed; internal: private network; MongoDB, NSQ, Ollama not publicly accessible; APIs only
- * publicly accessible; rate limiting; CORS) and Phase 9c "Networks isolated: only necessary
- * inter-service communication".
+ * publicly accessible; rate limiting; CORS) and checklist 9c-run-13 (containers reach only the
+ * services they need).
  *
  * Kubernetes: a default-deny NetworkPolicy (ingress and egress) in the app and monitoring
  * namespaces, then one allow policy per workload built from {@link networkFlows}, the list of
@@ -102,7 +102,7 @@ export function networkFlows(config: InfraConfig): Flow[] {
     { purpose: 'worker calls the five MCP agents', from: app(WORKLOAD.worker), to: app(...AGENT_WORKLOADS), ports: tcp(PORT.agent) },
     // Agents (app/src/agents): local models, escalation to Claude.
     { purpose: 'agents run phase-1 and structure models on Ollama', from: app(...AGENT_WORKLOADS), to: app(WORKLOAD.ollama), ports: tcp(PORT.ollama) },
-    { purpose: 'agents escalate to the Claude API (checklist "Outbound: Claude API endpoint allowed")', from: app(...AGENT_WORKLOADS), to: internet, ports: tcp(PORT.https) },
+    { purpose: 'agents escalate to the Claude API (checklist 9a-net-03)', from: app(...AGENT_WORKLOADS), to: internet, ports: tcp(PORT.https) },
     // APIs.
     { purpose: 'Review and Cost APIs read and write MongoDB', from: app(WORKLOAD.reviewApi, WORKLOAD.costApi), to: app(WORKLOAD.mongodb), ports: tcp(PORT.mongodb) },
     { purpose: 'public API traffic arrives through the ingress controller only', from: { kind: 'namespace', name: INGRESS_CONTROLLER_NAMESPACE }, to: app(WORKLOAD.reviewApi), ports: tcp(PORT.reviewApi) },
@@ -121,7 +121,7 @@ export function networkFlows(config: InfraConfig): Flow[] {
     { purpose: 'backup and restore Jobs reach S3-compatible storage', from: app(WORKLOAD.mongodbBackup, WORKLOAD.mongodbRestore), to: internet, ports: s3 },
     { purpose: 'model-pull Job calls /api/tags and /api/pull', from: app(WORKLOAD.ollamaModels), to: app(WORKLOAD.ollama), ports: tcp(PORT.ollama) },
     { purpose: 'Ollama downloads models from registry.ollama.ai', from: app(WORKLOAD.ollama), to: internet, ports: tcp(PORT.https) },
-    // Monitoring (checklist "Scrape jobs configured for all services").
+    // Monitoring (checklist 9b-prom-02: Prometheus reaches every service).
     { purpose: 'Prometheus scrapes the worker', from: mon(WORKLOAD.prometheus), to: app(WORKLOAD.worker), ports: tcp(PORT.workerMetrics) },
     { purpose: 'Prometheus scrapes the agents', from: mon(WORKLOAD.prometheus), to: app(...AGENT_WORKLOADS), ports: tcp(PORT.agent) },
     { purpose: 'Prometheus scrapes the Review API', from: mon(WORKLOAD.prometheus), to: app(WORKLOAD.reviewApi), ports: tcp(PORT.reviewApi) },
@@ -328,8 +328,8 @@ export function networkPolicySpecs(config: InfraConfig, namespaces: { app: strin
 }
 
 /**
- * ingress-nginx annotations of an API's Ingress: rate limit (checklist "Rate limiting enabled on
- * APIs"), CORS (checklist "CORS configured correctly"), HTTPS only, and HTTPS to the backend
+ * ingress-nginx annotations of an API's Ingress: rate limit (checklist 9a-net-11), CORS
+ * (checklist 9a-net-12), HTTPS only, and HTTPS to the backend
  * verified against our CA (`ca.crt` of the cert-manager Secret).
  */
 export function apiIngressAnnotations(config: InfraConfig, namespace: string, service: string, tlsSecret: string): Record<string, string> {

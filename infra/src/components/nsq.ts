@@ -2,21 +2,22 @@
  * Nsq (`enrichment:queue:Nsq`): the message queue between ingest and the EnrichmentWorker
  * (`NSQD_TCP_ADDRESS`, `NSQLOOKUPD_HTTP_ADDRESSES`), image `nsqio/nsq`.
  *
- * Checklist Phase 9a "Message Queue Setup":
- * - "NSQ production cluster deployed", "nsqlookupd highly available (≥3 nodes recommended)":
- *   an nsqlookupd StatefulSet of `nsqlookupdReplicas` (stable names for every nsqd's
+ * Checklist Phase 9a, message queue setup:
+ * - checklist 9a-mq-01, 9a-mq-02 (a production cluster whose lookup service survives losing a
+ *   node): an nsqlookupd StatefulSet of `nsqlookupdReplicas` (stable names for every nsqd's
  *   `--lookupd-tcp-address`), a headless Service and a PDB.
- * - "nsqd nodes: ≥2 for redundancy": an nsqd StatefulSet of `nsqdReplicas`, each advertising its
- *   stable headless-Service DNS name (`--broadcast-address=<pod>.nsqd.<ns>.svc.cluster.local`, from
- *   the downward API) rather than its pod IP, which changes on every reschedule while consumers
- *   keep the address nsqlookupd gave them; a PVC each, a PDB.
- * - "Queue topics created: `enrichment`": the `nsq-topics` Job creates every topic of `TOPICS`
- *   (`enrichment`, `enrichment_dead`) on every nsqd through `POST /topic/create`, annotated
- *   {@link ANNOTATION.nsqTopics}.
- * - "Message retention configured": see {@link nsqdArgs}.
- * - "Monitoring enabled (queue depth, message processing)": lovoo/nsq_exporter (topic and channel
- *   depth, in-flight, requeued, timed-out counts) per nsqd, behind the `nsq-exporter` Service;
- *   nsqadmin for people.
+ * - checklist 9a-mq-03 (more than one nsqd): an nsqd StatefulSet of `nsqdReplicas`, each
+ *   advertising its stable headless-Service DNS name
+ *   (`--broadcast-address=<pod>.nsqd.<ns>.svc.cluster.local`, from the downward API) rather than
+ *   its pod IP, which changes on every reschedule while consumers keep the address nsqlookupd
+ *   gave them; a PVC each, a PDB.
+ * - checklist 9a-mq-04 (the pipeline's topic exists up front): the `nsq-topics` Job creates every
+ *   topic of `TOPICS` (`enrichment`, `enrichment_dead`) on every nsqd through
+ *   `POST /topic/create`, annotated {@link ANNOTATION.nsqTopics}.
+ * - checklist 9a-mq-05 (how long messages are kept): see {@link nsqdArgs}.
+ * - checklist 9a-mq-06 (metrics on backlog and throughput): lovoo/nsq_exporter (topic and
+ *   channel depth, in-flight, requeued, timed-out counts) per nsqd, behind the `nsq-exporter`
+ *   Service; nsqadmin for people.
  *
  * Kubernetes objects: ConfigMap `nsq-scripts`; StatefulSet, headless Service and PDB `nsqlookupd`;
  * StatefulSet, headless Service `nsqd` (pod DNS names; also what `endpoints().nsqdTcp` resolves, to
@@ -79,7 +80,7 @@ export type NsqArgs = ComponentBaseArgs;
 /**
  * The arguments of one nsqd.
  *
- * Message retention (checklist "Message retention configured"): NSQ keeps a message until a
+ * Message retention (checklist 9a-mq-05): NSQ keeps a message until a
  * consumer finishes it, with no age limit; what must be configured is where it is kept. Each
  * topic and channel holds up to `--mem-queue-size` (`config.nsq.memQueueSize`) messages in memory
  * and writes the rest to disk queue files under `--data-path`, which is the pod's own PVC, so a

@@ -70,7 +70,7 @@ export const GRAFANA_ADMIN_USERNAME = 'admin';
 export const GENERATED_SECRET_LENGTH = 48;
 /** Length of the replica-set keyfile (MongoDB accepts 6..1024 base64 characters). */
 export const MONGODB_KEYFILE_LENGTH = 756;
-/** The JWT secrets are regenerated after this many years (checklist "Rotated annually"). */
+/** The JWT secrets are regenerated after this many years (checklist 9a-sec-07). */
 export const JWT_ROTATION_YEARS = 1;
 
 /**

@@ -1,4 +1,4 @@
-/** Who may hold the Anthropic API key (checklist 9a "Access restricted to enrichment service"). */
+/** Who may hold the Anthropic API key (checklist 9a-sec-03: only the enrichment components). */
 import { COMPONENT } from '../../../infra/src/conventions.js';
 
 /** The app's env var of the key (app/src/config.ts). */

@@ -1,7 +1,7 @@
 /**
- * What counts as a secret, and which values are known defaults (checklist Phase 9a "API Keys &
- * Secrets": "MCP JWT secret generated (non-default)", "MongoDB passwords changed from defaults";
- * Phase 9c: the production `.env` is not `.env.example`).
+ * What counts as a secret, and which values are known defaults (checklist 9a-sec-05 and
+ * 9a-sec-08: no secret keeps a shipped or well-known value; checklist 9c-run-01: production does
+ * not run on the example env file).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * docker-container-healthcheck: every long-running container has a healthcheck.
- * Checklist 9c "Health checks verified on all services".
+ * Checklist 9c-run-11.
  */
 import type { ResourceValidationPolicy } from '@pulumi/policy';
 import { describeDocker, dockerContainerOf } from '../lib/docker.js';
@@ -10,9 +10,9 @@ import { isRecord, list } from '../lib/values.js';
 export const dockerContainerHealthcheck: ResourceValidationPolicy = {
   name: 'docker-container-healthcheck',
   description:
-    'Checklist 9c Health checks verified on all services: every long-running Docker container (all but one-shot containers with mustRun false) has a healthcheck test other than NONE.',
+    'Checklist 9c (9c-run-11), a health check on every service: every long-running Docker container (all but one-shot containers with mustRun false) has a healthcheck test other than NONE.',
   severity: 'high',
-  framework: checklist('9c Docker Compose Deployment', 'health checks verified on all services'),
+  framework: checklist('9c Docker Compose Deployment', 'every long-running service has a health check'),
   validateResource: validateDockerContainers((props, _args, reportViolation) => {
     if (isOneShotContainer(props)) return;
     const where = describeDocker(dockerContainerOf(props));

@@ -13,7 +13,7 @@ export const dockerContainerNoDefaultPasswords: ResourceValidationPolicy = {
   description:
     'Checklist 9a API Keys & Secrets, non-default JWT secret and MongoDB passwords: no password, secret, token or MONGODB_URI file uploaded into a Docker container holds changeme, secret, password or a value of .env.example, and JWT secrets have at least 32 characters.',
   severity: 'critical',
-  framework: checklist('9a API Keys & Secrets', 'JWT secret and MongoDB passwords changed from defaults'),
+  framework: checklist('9a API Keys & Secrets', 'no default JWT secret or MongoDB password'),
   validateResource: validateDockerContainers((props, _args, reportViolation) => {
     const c = dockerContainerOf(props);
     for (const u of c.uploads) {

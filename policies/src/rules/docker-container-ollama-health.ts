@@ -1,6 +1,6 @@
 /**
  * docker-container-ollama-health: the dev Ollama container's healthcheck queries the model API.
- * Checklist 9a "LLM Infrastructure" (model serving health checks enabled).
+ * Checklist 9a-llm-07 (the model server is health-checked).
  */
 import type { ResourceValidationPolicy } from '@pulumi/policy';
 import { WORKLOAD } from '../../../infra/src/conventions.js';
@@ -13,7 +13,7 @@ export const dockerContainerOllamaHealth: ResourceValidationPolicy = {
   name: 'docker-container-ollama-health',
   description: `Checklist 9a model serving health checks: the Ollama container's healthcheck queries ${OLLAMA_HEALTH_PATH}, directly or through \`ollama list\` (the image has no curl; the CLI calls ${OLLAMA_HEALTH_PATH}).`,
   severity: 'medium',
-  framework: checklist('9a LLM Infrastructure', 'model serving health checks enabled (/api/tags)'),
+  framework: checklist('9a LLM Infrastructure', 'the model server is health-checked (/api/tags)'),
   validateResource: validateDockerContainers((props, _args, reportViolation) => {
     const c = dockerContainerOf(props);
     if (c.workload !== WORKLOAD.ollama || isOneShotContainer(props)) return;

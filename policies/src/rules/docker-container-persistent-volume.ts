@@ -1,6 +1,6 @@
 /**
  * docker-container-persistent-volume: stateful containers keep their data on a Docker volume.
- * Checklist 9c "Volumes persistent: data survives container restarts".
+ * Checklist 9c-run-14 (state outlives the container).
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { DOCKER_TYPE, dockerContainerOf } from '../lib/docker.js';
@@ -15,7 +15,7 @@ export const dockerContainerPersistentVolume: StackValidationPolicy = {
   description:
     'Checklist 9c Volumes persistent: every stateful Docker container (MongoDB, nsqd, Ollama, Prometheus) mounts a docker.Volume declared in the stack (or a host path).',
   severity: 'critical',
-  framework: checklist('9c Docker Compose Deployment', 'volumes persistent; data survives container restarts'),
+  framework: checklist('9c Docker Compose Deployment', 'stateful data on volumes that outlive the container'),
   configSchema: { properties: { workloads: { type: 'array', items: { type: 'string' }, default: DEFAULTS.workloads } } },
   validateStack: (args, reportViolation) => {
     requireDocker(args);

@@ -1,6 +1,6 @@
 /**
  * docker-container-restart-policy: long-running containers restart `unless-stopped`.
- * Checklist 9c "Restart policies configured: unless-stopped".
+ * Checklist 9c-run-12.
  */
 import type { ResourceValidationPolicy } from '@pulumi/policy';
 import { describeDocker, dockerContainerOf } from '../lib/docker.js';

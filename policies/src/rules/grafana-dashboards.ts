@@ -1,7 +1,8 @@
 /**
  * grafana-dashboards: the five checklist dashboards are provisioned with a 24-hour default range.
- * Checklist 9b "Grafana Dashboards": 5 dashboards provisioned (Enrichment Overview, Agent
- * Performance, Cost Tracking, Document Quality, Processing Throughput); default time range 24 hours.
+ * Checklist 9b-graf-02 to 9b-graf-07 (the five dashboards: Enrichment Overview, Agent
+ * Performance, Cost Tracking, Document Quality, Processing Throughput) and 9b-graf-09 (a 24-hour
+ * default range).
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { configDocuments, isDashboard } from '../lib/documents.js';
@@ -17,7 +18,7 @@ export const grafanaDashboards: StackValidationPolicy = {
   description:
     'Checklist 9b Grafana Dashboards, 5 dashboards provisioned with a 24-hour default range: dashboard models shipped in ConfigMaps, Secrets or container uploads include every title of titles (default the five checklist dashboards), each with time.from now-24h and time.to now.',
   severity: 'medium',
-  framework: checklist('9b Grafana Dashboards', 'five dashboards provisioned; default time range 24 hours'),
+  framework: checklist('9b Grafana Dashboards', 'five dashboards provisioned, opening on the last 24 hours'),
   configSchema: {
     properties: {
       titles: { type: 'array', items: { type: 'string' }, default: DEFAULTS.titles },

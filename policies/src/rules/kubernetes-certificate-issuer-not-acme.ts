@@ -1,7 +1,7 @@
 /**
  * kubernetes-certificate-issuer-not-acme: long-lived certificates come from an issuer that honours
- * `duration`. Checklist 9a "SSL/TLS Certificates" (certificates obtained, self-signed or CA, 2+
- * year expiration): ACME issuers (Let's Encrypt) ignore `duration` and issue 90-day certificates.
+ * `duration`. Checklist 9a-tls-01 and 9a-tls-03 (own or CA certificates, valid two
+ * years or more): ACME issuers (Let's Encrypt) ignore `duration` and issue 90-day certificates.
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { CERT_MANAGER_TYPE } from '../lib/certificates.js';

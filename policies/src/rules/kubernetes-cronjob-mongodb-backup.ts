@@ -1,7 +1,6 @@
 /**
  * kubernetes-cronjob-mongodb-backup: a daily MongoDB backup whose retention is at least 30 days.
- * Checklist 9a "Database Configuration": database backups configured, daily backups enabled,
- * backup retention 30 days minimum.
+ * Checklist 9a-db-03, 9a-db-04, 9a-db-05 (a backup every day, kept for a month or more).
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { ANNOTATION, WORKLOAD } from '../../../infra/src/conventions.js';

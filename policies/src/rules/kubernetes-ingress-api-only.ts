@@ -1,8 +1,7 @@
 /**
  * kubernetes-ingress-api-only: the only public routes are the two APIs, over TLS, rate-limited,
- * with a CORS allow-list. Checklist 9a "Networking & Security": APIs only publicly accessible,
- * rate limiting enabled on APIs, CORS configured correctly; "SSL/TLS Certificates" configured for
- * the APIs.
+ * with a CORS allow-list. Checklist 9a-net-09 (only the APIs are public), 9a-net-11 (rate limits),
+ * 9a-net-12 (CORS) and 9a-tls-05 (TLS for the APIs).
  */
 import * as k8s from '@pulumi/kubernetes';
 import { validateResourceOfType, type ResourceValidationPolicy } from '@pulumi/policy';
@@ -32,7 +31,7 @@ function backendsOf(spec: Props): string[] {
 export const kubernetesIngressApiOnly: ResourceValidationPolicy = {
   name: 'kubernetes-ingress-api-only',
   description:
-    'Checklist 9a APIs only publicly accessible, rate limiting enabled, CORS configured: every Ingress routes only to the Review API and Cost API Services, terminates TLS for every host, and carries ingress-nginx rate-limit (limit-rps, limit-rpm or limit-connections) and CORS annotations (enable-cors "true", an explicit cors-allow-origin, not *).',
+    'Checklist 9a Networking & Security (9a-net-09, 9a-net-11, 9a-net-12), public APIs only, rate-limited, with CORS: every Ingress routes only to the Review API and Cost API Services, terminates TLS for every host, and carries ingress-nginx rate-limit (limit-rps, limit-rpm or limit-connections) and CORS annotations (enable-cors "true", an explicit cors-allow-origin, not *).',
   severity: 'critical',
   framework: checklist('9a Networking & Security', 'only the APIs public; rate limiting on the APIs; CORS configured correctly'),
   configSchema: {

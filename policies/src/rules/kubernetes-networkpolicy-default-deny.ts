@@ -1,7 +1,7 @@
 /**
  * kubernetes-networkpolicy-default-deny: every namespace of the platform denies all traffic that
- * no policy allows. Checklist 9a "Firewall rules" (internal: services communicate on a private
- * network) and 9c "Networks isolated: only necessary inter-service communication".
+ * no policy allows. Checklist 9a-net-04 (internal traffic stays
+ * private) and 9c-run-13 (each service reaches only what it needs).
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { LABEL, PART_OF } from '../../../infra/src/conventions.js';

@@ -13,7 +13,7 @@ export const kubernetesPodNoBarePods: ResourceValidationPolicy = {
   description:
     'Checklist 9a Auto-restart on failure: no bare Pods; every pod is created by a Deployment, StatefulSet, DaemonSet or Job, which recreates it.',
   severity: 'high',
-  framework: checklist('9a LLM Infrastructure', 'auto-restart on failure configured'),
+  framework: checklist('9a LLM Infrastructure', 'failed pods are restarted by a controller'),
   validateResource: validateResourceOfType(k8s.core.v1.Pod, (pod, _args, reportViolation) => {
     const { name } = metadataOf(pod as Props);
     reportViolation(`Pod '${name}' is not managed by a controller: run it from a Deployment, StatefulSet, DaemonSet or Job so that it is recreated when it fails`);

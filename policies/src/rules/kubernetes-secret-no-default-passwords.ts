@@ -1,7 +1,7 @@
 /**
  * kubernetes-secret-no-default-passwords: passwords and JWT secrets are not defaults.
- * Checklist 9a "API Keys & Secrets": MCP JWT secret generated (non-default), MongoDB passwords
- * changed from defaults; 9c: the production `.env` is not `.env.example`.
+ * Checklist 9a-sec-05 and 9a-sec-08 (no shipped or well-known secret values) and 9c-run-01
+ * (production does not run on the example env file).
  */
 import * as k8s from '@pulumi/kubernetes';
 import { validateResourceOfType, type ResourceValidationPolicy } from '@pulumi/policy';
@@ -15,7 +15,7 @@ export const kubernetesSecretNoDefaultPasswords: ResourceValidationPolicy = {
   description:
     'Checklist 9a API Keys & Secrets, non-default JWT secret and MongoDB passwords: no password, secret, token or MONGODB_URI key of a Secret (stringData or data) holds changeme, secret, password or a value of .env.example, and JWT secrets have at least 32 characters.',
   severity: 'critical',
-  framework: checklist('9a API Keys & Secrets', 'JWT secret and MongoDB passwords changed from defaults'),
+  framework: checklist('9a API Keys & Secrets', 'no default JWT secret or MongoDB password'),
   validateResource: validateResourceOfType(k8s.core.v1.Secret, (secret, _args, reportViolation) => {
     const props = secret as Props;
     const { name } = metadataOf(props);

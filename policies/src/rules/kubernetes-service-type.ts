@@ -1,7 +1,7 @@
 /**
  * kubernetes-service-type: nothing is exposed through a LoadBalancer or NodePort except the
- * ingress controller. Checklist 9a "Networking & Security": inbound, only required ports exposed;
- * APIs only publicly accessible (through the ingress).
+ * ingress controller. Checklist 9a-net-02 (no port open that is not
+ * needed) and 9a-net-09 (only the APIs are public, through the ingress).
  */
 import * as k8s from '@pulumi/kubernetes';
 import { validateResourceOfType, type ResourceValidationPolicy } from '@pulumi/policy';
@@ -12,9 +12,9 @@ import { isRecord, list, type Props } from '../lib/values.js';
 
 export const kubernetesServiceType: ResourceValidationPolicy = {
   name: 'kubernetes-service-type',
-  description: `Checklist 9a Firewall rules, only required ports exposed: no Service is of type LoadBalancer or NodePort, or sets externalIPs, except the ingress controller's (annotation ${ANNOTATION.ingressController}: "true").`,
+  description: `Checklist 9a Firewall rules (9a-net-02), no unneeded inbound ports: no Service is of type LoadBalancer or NodePort, or sets externalIPs, except the ingress controller's (annotation ${ANNOTATION.ingressController}: "true").`,
   severity: 'critical',
-  framework: checklist('9a Networking & Security', 'inbound: only required ports exposed'),
+  framework: checklist('9a Networking & Security', 'inbound traffic limited to the ports that are needed'),
   validateResource: validateResourceOfType(k8s.core.v1.Service, (service, _args, reportViolation) => {
     const props = service as Props;
     const meta = metadataOf(props);

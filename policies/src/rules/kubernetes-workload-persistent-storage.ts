@@ -1,7 +1,7 @@
 /**
  * kubernetes-workload-persistent-storage: stateful workloads keep their data on a
- * PersistentVolumeClaim. Checklist 9c "Volumes persistent: data survives container restarts" and
- * "Disk storage allocated".
+ * PersistentVolumeClaim. Checklist 9c-run-14 (state outlives the pod) and 9c-run-10
+ * (disk space set aside).
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { describe } from '../lib/kubernetes.js';

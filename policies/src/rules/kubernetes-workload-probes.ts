@@ -1,7 +1,7 @@
 /**
  * kubernetes-workload-probes: liveness and readiness probes on every long-running container.
- * Checklist 9b "Health Checks" (health check endpoints verified) and 9a "LLM Infrastructure"
- * (auto-restart on failure): the kubelet restarts a container whose liveness probe fails and takes
+ * Checklist 9b-health-01 (health endpoints checked) and 9a-llm-08 (failed
+ * services come back by themselves): the kubelet restarts a container whose liveness probe fails and takes
  * an unready pod out of its Service.
  */
 import type { ResourceValidationPolicy } from '@pulumi/policy';
@@ -14,7 +14,7 @@ const HANDLERS = ['httpGet', 'tcpSocket', 'exec', 'grpc'] as const;
 export const kubernetesWorkloadProbes: ResourceValidationPolicy = {
   name: 'kubernetes-workload-probes',
   description:
-    'Checklist 9b Health Checks and 9c health checks verified on all services: every container of a Deployment, StatefulSet or DaemonSet has a liveness and a readiness probe with a handler.',
+    'Checklist 9b Health Checks and 9c-run-11 (a health check on every service): every container of a Deployment, StatefulSet or DaemonSet has a liveness and a readiness probe with a handler.',
   severity: 'high',
   framework: checklist('9b Health Checks', 'health check endpoints verified for every service; failed services restart'),
   validateResource: validateWorkloads(LONG_RUNNING_CLASSES, (workload, _args, reportViolation) => {

@@ -1,7 +1,6 @@
 /**
  * prometheus-alert-rules-count: at least 30 alerting rules are loaded.
- * Checklist 9b "Prometheus Setup" (alert rules loaded: 30+ rules active) and "Alerting" (all 30+
- * alert rules).
+ * Checklist 9b-prom-04 and 9b-alert-10 (thirty or more rules, loaded and tested).
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { configDocuments, isPrometheusConfig, isRuleFile } from '../lib/documents.js';

@@ -1,6 +1,6 @@
 /**
  * prometheus-scrape-jobs: Prometheus scrapes every service of the pipeline.
- * Checklist 9b "Prometheus Setup": scrape jobs configured for all services.
+ * Checklist 9b-prom-02.
  */
 import type { StackValidationPolicy } from '@pulumi/policy';
 import { COMPONENT } from '../../../infra/src/conventions.js';
@@ -16,7 +16,7 @@ export const prometheusScrapeJobs: StackValidationPolicy = {
   description:
     'Checklist 9b Prometheus Setup, scrape jobs for all services: every long-running workload of the worker, agents and APIs (components app, agent, api) and every exporter (name *-exporter) has a Prometheus scrape job named after it (app.kubernetes.io/name).',
   severity: 'high',
-  framework: checklist('9b Prometheus Setup', 'scrape jobs configured for all services'),
+  framework: checklist('9b Prometheus Setup', 'Prometheus scrapes every service'),
   configSchema: { properties: { components: { type: 'array', items: { type: 'string' }, default: DEFAULTS.components } } },
   validateStack: (args, reportViolation) => {
     if (!isKubernetesStack(args.resources) && !isDockerStack(args.resources)) args.notApplicable('the stack declares no workload');
