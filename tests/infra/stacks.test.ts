@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_WORKLOADS, ANNOTATION, LABEL, OLLAMA_MODELS, PORT, WORKLOAD } from '../../infra/src/conventions.js';
 import { ofType, planStack, type Plan, type PlannedResource } from '../../infra/src/plan.js';
+import { toGibibytes } from '../../policies/src/lib/quantities.js';
 import { byWorkload, containersLabelled, containersOf, POD_WORKLOAD_TYPES as WORKLOAD_TYPES, podSpecOf as podSpec, stringEntries as strings, TYPE, workloadName } from './support.js';
 
 const LONG_RUNNING: readonly string[] = [TYPE.deployment, TYPE.statefulSet, TYPE.daemonSet];
@@ -28,12 +29,6 @@ const MIN_WORKLOADS = 18;
 
 function kubeWorkloads(plan: Plan, types: readonly string[] = WORKLOAD_TYPES): PlannedResource[] {
   return plan.resources.filter((r) => types.includes(r.type));
-}
-
-function gi(size: string): number {
-  const m = /^(\d+)(Mi|Gi|Ti)$/.exec(size);
-  if (!m) throw new Error(`not a size: ${size}`);
-  return Number(m[1]) * { Mi: 1 / 1024, Gi: 1, Ti: 1024 }[m[2] as 'Mi' | 'Gi' | 'Ti'];
 }
 
 describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => {
@@ -150,7 +145,7 @@ describe.each(['staging', 'prod'] as const)('%s stack (Kubernetes)', (stack) => 
         .map((p) => p.inputs.spec.resources.requests.storage),
     ];
     expect(sizes.length).toBeGreaterThan(0);
-    expect(Math.max(...sizes.map(gi))).toBeGreaterThanOrEqual(30);
+    expect(Math.max(...sizes.map(toGibibytes))).toBeGreaterThanOrEqual(30);
     const pull = byWorkload(plan, 'kubernetes:batch/v1:Job', WORKLOAD.ollamaModels);
     expect(pull.inputs.metadata.annotations[ANNOTATION.ollamaModels].split(',')).toEqual([...OLLAMA_MODELS]);
     expect(JSON.stringify(podSpec(pull))).toContain('/api/pull');

@@ -6,6 +6,7 @@
 import type { PolicyPackConfig } from '@pulumi/policy';
 import type { PlannedResource } from '../../infra/src/plan.js';
 import { evaluatePack, type Violation } from '../../policies/src/evaluate.js';
+import { K8S_TYPE } from '../../policies/src/lib/kubernetes.js';
 import type { PackPolicy } from '../../policies/src/lib/policy.js';
 import { PACK_ENFORCEMENT_LEVEL, POLICIES } from '../../policies/src/pack.js';
 
@@ -56,23 +57,9 @@ export function firstContainer(inputs: Record<string, any>): Record<string, any>
   return inputs.spec.template.spec.containers[0];
 }
 
-/** Type tokens used by the tests. */
+/** Type tokens used by the tests: the pack's Kubernetes tokens plus the CRs, Docker and TLS ones. */
 export const T = {
-  Deployment: 'kubernetes:apps/v1:Deployment',
-  StatefulSet: 'kubernetes:apps/v1:StatefulSet',
-  DaemonSet: 'kubernetes:apps/v1:DaemonSet',
-  Job: 'kubernetes:batch/v1:Job',
-  CronJob: 'kubernetes:batch/v1:CronJob',
-  Pod: 'kubernetes:core/v1:Pod',
-  Service: 'kubernetes:core/v1:Service',
-  ConfigMap: 'kubernetes:core/v1:ConfigMap',
-  Secret: 'kubernetes:core/v1:Secret',
-  PersistentVolumeClaim: 'kubernetes:core/v1:PersistentVolumeClaim',
-  PodDisruptionBudget: 'kubernetes:policy/v1:PodDisruptionBudget',
-  HorizontalPodAutoscaler: 'kubernetes:autoscaling/v2:HorizontalPodAutoscaler',
-  NetworkPolicy: 'kubernetes:networking.k8s.io/v1:NetworkPolicy',
-  Ingress: 'kubernetes:networking.k8s.io/v1:Ingress',
-  HelmRelease: 'kubernetes:helm.sh/v3:Release',
+  ...K8S_TYPE,
   Certificate: 'kubernetes:cert-manager.io/v1:Certificate',
   ClusterIssuer: 'kubernetes:cert-manager.io/v1:ClusterIssuer',
   Container: 'docker:index/container:Container',
