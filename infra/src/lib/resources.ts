@@ -6,6 +6,7 @@
  * Checklist Phase 9c "CPU/memory limits set" on every container, both targets.
  */
 import type { ContainerResources } from '../config.js';
+import { parseQuantity } from './quantities.js';
 
 /** A Kubernetes container `resources` block: requests and limits, each a map of resource name → quantity. */
 export interface K8sResources {
@@ -29,9 +30,8 @@ export function k8sResources(r: ContainerResources, extra: Record<string, string
   };
 }
 
+/** The CPU and memory quantities Docker can take (a subset of what Kubernetes accepts). */
 const CPU_RE = /^(\d+(?:\.\d+)?)(m?)$/;
-/** Bytes per unit of a Kubernetes memory quantity (decimal and binary suffixes). */
-const MEMORY_UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 const MEMORY_RE = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 
 /**
@@ -41,10 +41,8 @@ const MEMORY_RE = /^(\d+(?:\.\d+)?)(k|M|G|T|Ki|Mi|Gi|Ti)?$/;
  * @throws RangeError `not a CPU quantity: '<q>'` for anything but cores or millicores.
  */
 export function dockerCpus(quantity: string): string {
-  const m = CPU_RE.exec(quantity);
-  if (!m) throw new RangeError(`not a CPU quantity: '${quantity}'`);
-  const cores = Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
-  return String(Number(cores.toFixed(3)));
+  if (!CPU_RE.test(quantity)) throw new RangeError(`not a CPU quantity: '${quantity}'`);
+  return String(Number(parseQuantity(quantity).toFixed(3)));
 }
 
 /**
@@ -54,9 +52,8 @@ export function dockerCpus(quantity: string): string {
  * @throws RangeError `not a memory quantity: '<q>'` for a unit Docker cannot take (e.g. `m`, millibytes).
  */
 export function dockerMemoryMb(quantity: string): number {
-  const m = MEMORY_RE.exec(quantity);
-  if (!m) throw new RangeError(`not a memory quantity: '${quantity}'`);
-  return Math.ceil((Number(m[1]) * MEMORY_UNITS[m[2] ?? '']!) / 2 ** 20);
+  if (!MEMORY_RE.test(quantity)) throw new RangeError(`not a memory quantity: '${quantity}'`);
+  return Math.ceil(parseQuantity(quantity) / 2 ** 20);
 }
 
 /** Docker container limits: `cpus` (cores), `memory` (MiB) and, when asked, `memoryReservation` (MiB). */
